@@ -1,0 +1,133 @@
+"""Input checks shared by every public function of :mod:`scratch_nn`.
+
+Every check raises *before* any arithmetic, so a rejected call changes nothing.
+The rules (see README, "Bad input"):
+
+* arrays are ``numpy.ndarray`` of dtype float32 or float64 (no lists, no integer
+  or bool arrays: integer arithmetic would silently truncate, and a silent upcast
+  would hide a dtype bug);
+* every array of one call has the same dtype;
+* shapes are checked explicitly, so NumPy broadcasting can never turn a wrong
+  shape into a wrong answer (``b`` of shape ``(n,)`` or ``(1, n)`` is an error,
+  not a broadcast);
+* the layer, cost and model functions reject NaN and inf in their inputs (a
+  non-finite value arriving there means something upstream already failed);
+  the element-wise activations follow IEEE arithmetic like PyTorch does
+  (NaN in, NaN out; ``sigmoid(-inf) = 0``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_array(name: str, x: object, ndim: int = 2, finite: bool = False) -> np.ndarray:
+    """Return ``x`` unchanged if it is a float32/float64 ndarray of ``ndim`` dims."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64, got {type(x).__name__}")
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} has dtype {x.dtype}; expected float32 or float64 "
+            f"(convert explicitly, e.g. {name}.astype(np.float64))"
+        )
+    if x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if finite:
+        check_finite(name, x)
+    return x
+
+
+def check_finite(name: str, x: np.ndarray) -> None:
+    """Raise ValueError naming the first NaN/inf entry of ``x``."""
+    bad = ~np.isfinite(x)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} non-finite value(s) (NaN or inf), first at index {first}: {x[first]}"
+        )
+
+
+def check_same_dtype(**arrays: np.ndarray) -> np.dtype:
+    """All arrays must share one float dtype; return it."""
+    dtypes = {name: a.dtype for name, a in arrays.items()}
+    if len(set(dtypes.values())) > 1:
+        listing = ", ".join(f"{n} is {d}" for n, d in dtypes.items())
+        raise TypeError(f"mixed dtypes ({listing}); cast explicitly to one of float32/float64")
+    return next(iter(dtypes.values()))
+
+
+def check_shape(name: str, x: np.ndarray, expected: tuple[int, ...], why: str = "") -> None:
+    """Raise ValueError if ``x.shape`` differs from ``expected``."""
+    if x.shape != tuple(expected):
+        hint = f" ({why})" if why else ""
+        raise ValueError(f"{name} has shape {x.shape}, expected {tuple(expected)}{hint}")
+
+
+def check_examples(name: str, x: np.ndarray) -> int:
+    """Return m, the number of columns (examples), which must be at least 1."""
+    m = x.shape[1]
+    if m == 0:
+        raise ValueError(f"{name} has m = 0 examples (shape {x.shape}); need at least one column")
+    return m
+
+
+def check_labels(name: str, Y: object, like: np.ndarray, values: str) -> np.ndarray:
+    """Validate labels Y against predictions ``like`` (same shape) and return them as
+    ``like.dtype``.
+
+    Labels may be bool, integer or float of ``like``'s dtype: they are data, not
+    operands, so an integer label array is converted explicitly here. A float array
+    of the *other* precision is a TypeError (that would be a silent up/down-cast).
+    """
+    if not isinstance(Y, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(Y).__name__}")
+    check_shape(name, Y, like.shape, "labels must have the predictions' shape")
+    if Y.dtype.kind == "f" and Y.dtype != like.dtype:
+        raise TypeError(f"{name} is {Y.dtype} but the predictions are {like.dtype}")
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"{name} has dtype {Y.dtype}; expected bool, integer or float labels")
+    check_finite(name, Y.astype(like.dtype, copy=False))
+    if values == "binary" and not np.isin(Y, (0, 1)).all():
+        bad = Y[~np.isin(Y, (0, 1))]
+        raise ValueError(f"{name} must contain only 0 and 1 (binary labels); found {bad[0]}")
+    if values == "unit" and ((Y < 0).any() or (Y > 1).any()):
+        raise ValueError(f"{name} must lie in [0, 1] (one-hot or probability columns)")
+    return Y.astype(like.dtype, copy=False)
+
+
+def check_probabilities(name: str, A: np.ndarray) -> None:
+    """Raise ValueError unless every entry of A lies in [0, 1]."""
+    if (A < 0).any() or (A > 1).any():
+        lo, hi = float(A.min()), float(A.max())
+        raise ValueError(f"{name} must be probabilities in [0, 1]; got values in [{lo}, {hi}]")
+
+
+def check_parameters(parameters: Mapping[str, np.ndarray]) -> int:
+    """Check the course's dict ``W1, b1, ..., WL, bL`` and return L.
+
+    Every ``W[l]`` must be ``(n[l], n[l-1])`` with ``n[l-1]`` the row count of
+    ``W[l-1]``, every ``b[l]`` ``(n[l], 1)``, all of one dtype, all finite.
+    """
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a dict W1, b1, ..., got {type(parameters).__name__}")
+    L = sum(1 for k in parameters if k.startswith("W"))
+    expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    if L == 0 or set(parameters) != expected:
+        raise ValueError(f"parameters must have keys W1, b1, ..., WL, bL; got {sorted(parameters)}")
+    for l in range(1, L + 1):
+        W = check_array(f"W{l}", parameters[f"W{l}"], finite=True)
+        b = check_array(f"b{l}", parameters[f"b{l}"], finite=True)
+        check_shape(f"b{l}", b, (W.shape[0], 1), f"b{l} is a column (n[{l}], 1)")
+        if l > 1:
+            n_prev = parameters[f"W{l - 1}"].shape[0]
+            if W.shape[1] != n_prev:
+                raise ValueError(
+                    f"W{l} has shape {W.shape} but W{l - 1} has {n_prev} rows: "
+                    f"W{l} must be (n[{l}], n[{l - 1}]) = ({W.shape[0]}, {n_prev})"
+                )
+    check_same_dtype(**parameters)
+    return L

@@ -1,0 +1,229 @@
+"""Activation functions g and their derivatives g', in the notes' notation.
+
+Catalogue IDs: ACT-SIGMOID, ACT-TANH, ACT-RELU, ACT-LEAKY, ACT-ELU, ACT-SOFTMAX,
+ACT-LINEAR (forward ``A = g(Z)``) and BWD-ACT (backward ``dZ = dA * g'(Z)``).
+
+Shapes: ``Z``, ``A``, ``dA`` and ``dZ`` are all ``(n[l], m)``, one example per
+column. Every function returns a new array of ``Z``'s dtype (float32 stays
+float32) and never modifies its inputs.
+
+Subgradients at exactly 0 (the only points where ReLU, leaky ReLU and ELU are not
+differentiable): the notes take g'(0) = 1 for all three; PyTorch takes 0 for ReLU,
+``slope`` for leaky ReLU and ``alpha`` for ELU. ``convention="notes"`` (default)
+follows the notes, ``convention="pytorch"`` follows PyTorch; the two differ at
+``Z == 0`` and nowhere else.
+
+Non-finite values follow IEEE arithmetic, as PyTorch does: NaN propagates,
+``sigmoid(-inf) = 0``, ``relu(inf) = inf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+
+from ._checks import check_array, check_same_dtype, check_shape
+
+Convention = Literal["notes", "pytorch"]
+CONVENTIONS = ("notes", "pytorch")
+
+
+def _check_convention(convention: str) -> None:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
+
+
+def _check_backward(dA: np.ndarray, Z: np.ndarray) -> None:
+    check_array("Z", Z)
+    check_array("dA", dA)
+    check_shape("dA", dA, Z.shape, "dA[l] and Z[l] are both (n[l], m)")
+    check_same_dtype(dA=dA, Z=Z)
+
+
+# ---------------------------------------------------------------- ACT-SIGMOID
+def sigmoid(Z: np.ndarray) -> np.ndarray:
+    """ACT-SIGMOID: ``A = 1 / (1 + e^-Z)``, element-wise; ``(n, m) -> (n, m)``.
+
+    Computed as ``1/(1+e^-|z|)`` for z >= 0 and ``e^-|z|/(1+e^-|z|)`` for z < 0,
+    so ``e^x`` is only ever taken of x <= 0: no overflow at z = -1000, and full
+    relative accuracy of the tiny values in the left tail.
+    """
+    check_array("Z", Z)
+    with np.errstate(under="ignore"):  # e^-|z| underflowing to 0 is the right limit
+        e = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """ACT-SIGMOID / BWD-ACT: ``dZ = dA * a (1 - a)`` with ``a = sigmoid(Z)``.
+
+    ``dA``, ``Z``: ``(n, m)``; returns ``dZ`` ``(n, m)``. g'(0) = 1/4.
+    """
+    _check_backward(dA, Z)
+    a = sigmoid(Z)
+    return dA * a * (1 - a)
+
+
+# ---------------------------------------------------------------- ACT-TANH
+def tanh(Z: np.ndarray) -> np.ndarray:
+    """ACT-TANH: ``A = (e^Z - e^-Z) / (e^Z + e^-Z)`` = ``2 sigmoid(2Z) - 1``; ``(n, m)``."""
+    check_array("Z", Z)
+    return np.tanh(Z)
+
+
+def tanh_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """ACT-TANH / BWD-ACT: ``dZ = dA * (1 - a^2)`` with ``a = tanh(Z)``; ``(n, m)``."""
+    _check_backward(dA, Z)
+    a = np.tanh(Z)
+    return dA * (1 - a**2)
+
+
+# ---------------------------------------------------------------- ACT-RELU
+def relu(Z: np.ndarray) -> np.ndarray:
+    """ACT-RELU: ``A = max(0, Z)``, element-wise; ``(n, m)``."""
+    check_array("Z", Z)
+    return np.maximum(Z, 0)
+
+
+def relu_backward(dA: np.ndarray, Z: np.ndarray, convention: Convention = "notes") -> np.ndarray:
+    """ACT-RELU / BWD-ACT: ``dZ = dA * g'(Z)``, g'(z) = 0 if z < 0, 1 if z > 0.
+
+    At z = 0: 1 under ``convention="notes"``, 0 under ``"pytorch"``.
+    ``dA``, ``Z``: ``(n, m)``; returns ``dZ`` ``(n, m)``.
+    """
+    _check_backward(dA, Z)
+    _check_convention(convention)
+    active = Z >= 0 if convention == "notes" else Z > 0
+    return np.where(active, dA, 0).astype(Z.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- ACT-LEAKY
+def _check_slope(slope: float) -> None:
+    if not (np.isfinite(slope) and slope > 0):
+        raise ValueError(f"leaky ReLU slope must be a finite number > 0, got {slope}")
+
+
+def leaky_relu(Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    """ACT-LEAKY: ``A = max(slope * Z, Z)`` (for 0 < slope < 1); ``(n, m)``."""
+    check_array("Z", Z)
+    _check_slope(slope)
+    return np.where(Z >= 0, Z, slope * Z)
+
+
+def leaky_relu_backward(
+    dA: np.ndarray, Z: np.ndarray, slope: float = 0.01, convention: Convention = "notes"
+) -> np.ndarray:
+    """ACT-LEAKY / BWD-ACT: g'(z) = slope if z < 0, 1 if z > 0.
+
+    At z = 0: 1 under ``"notes"``, ``slope`` under ``"pytorch"``. Shapes ``(n, m)``.
+    """
+    _check_backward(dA, Z)
+    _check_slope(slope)
+    _check_convention(convention)
+    positive = Z >= 0 if convention == "notes" else Z > 0
+    return np.where(positive, dA, slope * dA)
+
+
+# ---------------------------------------------------------------- ACT-ELU
+def _check_alpha(alpha: float) -> None:
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"ELU alpha must be a finite number > 0, got {alpha}")
+
+
+def elu(Z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """ACT-ELU: ``A = alpha (e^Z - 1)`` if z < 0, ``Z`` if z >= 0; ``(n, m)``.
+
+    ``e^z - 1`` is computed by ``expm1`` (accurate for small abs(z)), and only of
+    ``min(z, 0)`` so that large positive z cannot overflow.
+    """
+    check_array("Z", Z)
+    _check_alpha(alpha)
+    return np.where(Z >= 0, Z, alpha * np.expm1(np.minimum(Z, 0)))
+
+
+def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: Convention = "notes") -> np.ndarray:
+    """ACT-ELU / BWD-ACT: g'(z) = alpha e^z if z < 0, 1 if z > 0.
+
+    At z = 0: 1 under ``"notes"``, ``alpha`` under ``"pytorch"``. Shapes ``(n, m)``.
+    """
+    _check_backward(dA, Z)
+    _check_alpha(alpha)
+    _check_convention(convention)
+    positive = Z >= 0 if convention == "notes" else Z > 0
+    with np.errstate(under="ignore"):
+        return np.where(positive, dA, dA * alpha * np.exp(np.minimum(Z, 0)))
+
+
+# ---------------------------------------------------------------- ACT-SOFTMAX
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """ACT-SOFTMAX: ``A[i, j] = e^{Z[i, j]} / sum_k e^{Z[k, j]}``, per column (example).
+
+    ``Z``: ``(n, m)`` logits, ``n`` classes; returns ``A`` ``(n, m)`` whose columns
+    sum to 1. The column maximum is subtracted first (softmax is invariant to it),
+    so no exponent is positive and nothing overflows.
+    """
+    check_array("Z", Z)
+    with np.errstate(under="ignore"):
+        e = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def softmax_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """ACT-SOFTMAX / BWD-ACT: the Jacobian-vector product of softmax, per column.
+
+    ``dZ[i] = a[i] (dA[i] - sum_k a[k] dA[k])``, i.e. ``dZ = J^T dA`` with
+    ``J = diag(a) - a a^T``. Shapes ``(n, m)``. Followed by cross-entropy this
+    collapses to ``dZ = A - Y`` (BWD-DZL), which is what the model uses.
+    """
+    _check_backward(dA, Z)
+    a = softmax(Z)
+    return a * (dA - (a * dA).sum(axis=0, keepdims=True))
+
+
+# ---------------------------------------------------------------- ACT-LINEAR
+def linear(Z: np.ndarray) -> np.ndarray:
+    """ACT-LINEAR: the identity ``g(z) = z`` (regression output). Returns a copy."""
+    check_array("Z", Z)
+    return Z.copy()
+
+
+def linear_backward_activation(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """ACT-LINEAR / BWD-ACT: g'(z) = 1, so ``dZ = dA`` (a copy). Shapes ``(n, m)``."""
+    _check_backward(dA, Z)
+    return dA.copy()
+
+
+# ---------------------------------------------------------------- dispatch by name
+#: name -> (forward g, backward dA, Z -> dZ, takes a subgradient convention)
+ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray], bool]] = {
+    "sigmoid": (sigmoid, sigmoid_backward, False),
+    "tanh": (tanh, tanh_backward, False),
+    "relu": (relu, relu_backward, True),
+    "leaky_relu": (leaky_relu, leaky_relu_backward, True),
+    "elu": (elu, elu_backward, True),
+    "softmax": (softmax, softmax_backward, False),
+    "linear": (linear, linear_backward_activation, False),
+}
+
+
+def check_activation(name: object) -> str:
+    """Return ``name`` if it is a known activation, else raise ValueError listing them."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    return name
+
+
+def activation_forward(Z: np.ndarray, activation: str) -> np.ndarray:
+    """ACT-FWD: ``A = g(Z)`` for the activation named ``activation``; ``(n, m)``."""
+    return ACTIVATIONS[check_activation(activation)][0](Z)
+
+
+def activation_backward(dA: np.ndarray, Z: np.ndarray, activation: str, convention: Convention = "notes") -> np.ndarray:
+    """BWD-ACT: ``dZ[l] = dA[l] * g'[l](Z[l])`` for the named activation; ``(n, m)``."""
+    _forward, backward, has_kink = ACTIVATIONS[check_activation(activation)]
+    if has_kink:
+        return backward(dA, Z, convention=convention)
+    _check_convention(convention)
+    return backward(dA, Z)

@@ -1,0 +1,30 @@
+"""Data helpers. Catalogue ID: DATA-ONEHOT."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def one_hot(labels: np.ndarray, num_classes: int | None = None, dtype: type = np.float64) -> np.ndarray:
+    """DATA-ONEHOT: ``Y[k, i] = 1 if labels[i] == k else 0``.
+
+    Args: ``labels`` integer array of shape (m,) (or (1, m)) with values in
+    ``0 .. num_classes - 1``; ``num_classes`` defaults to ``max(labels) + 1``.
+    Returns: ``Y`` of shape ``(num_classes, m)``: one example per column.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
+    if labels.ndim == 2 and labels.shape[0] == 1:
+        labels = labels[0]
+    if labels.ndim != 1:
+        raise ValueError(f"labels must have shape (m,) or (1, m), got {labels.shape}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"labels must be >= 0, found {labels.min()}")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f"label {labels.max()} is out of range for num_classes = {num_classes}")
+    Y = np.zeros((num_classes, labels.size), dtype=dtype)
+    Y[labels, np.arange(labels.size)] = 1
+    return Y

@@ -1,0 +1,91 @@
+"""Logistic regression as a one-neuron network, in its own ``w (n_x, 1)`` form.
+
+Catalogue IDs: LR-FWD (forward, also the θ form), LR-BWD (backward).
+
+Shapes: ``X`` (n_x, m), ``w`` (n_x, 1), ``b`` a scalar, ``Y`` and ``A`` (1, m).
+It is the L = 1 case of :mod:`scratch_nn.model` with ``W1 = w^T`` and
+``b1 = [[b]]``; the tests check that too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import (
+    check_array,
+    check_examples,
+    check_finite,
+    check_labels,
+    check_same_dtype,
+    check_shape,
+)
+from .activations import sigmoid
+from .losses import compute_cost
+
+
+def _check_lr(w: np.ndarray, b: float, X: np.ndarray) -> int:
+    check_array("X", X, finite=True)
+    check_array("w", w, finite=True)
+    m = check_examples("X", X)
+    check_shape("w", w, (X.shape[0], 1), "w is a column (n_x, 1)")
+    check_same_dtype(w=w, X=X)
+    if np.ndim(b) != 0:
+        raise ValueError(f"b must be a scalar, got shape {np.shape(b)}")
+    check_finite("b", np.asarray(b))
+    return m
+
+
+def lr_forward(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
+    """LR-FWD: ``Z = w^T X + b``, ``ŷ = A = sigmoid(Z)``.
+
+    Args: ``w`` (n_x, 1), ``b`` scalar, ``X`` (n_x, m). Returns ``A`` (1, m).
+    """
+    _check_lr(w, b, X)
+    Z = w.T @ X + X.dtype.type(b)
+    return sigmoid(Z)
+
+
+def lr_forward_theta(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """LR-FWD, θ form: ``x0 = 1`` prepended to every example, ``θ = [b; w]``, ``ŷ = σ(θ^T x)``.
+
+    Args: ``theta`` (n_x + 1, 1), ``X`` (n_x, m). Returns ``A`` (1, m).
+    """
+    check_array("X", X, finite=True)
+    check_array("theta", theta, finite=True)
+    check_examples("X", X)
+    check_shape("theta", theta, (X.shape[0] + 1, 1), "θ = [b; w] is (n_x + 1, 1)")
+    check_same_dtype(theta=theta, X=X)
+    X_tilde = np.vstack([np.ones((1, X.shape[1]), dtype=X.dtype), X])
+    return sigmoid(theta.T @ X_tilde)
+
+
+def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.floating]:
+    """LR-BWD: ``dZ = A - Y``, ``dw = (1/m) X dZ^T``, ``db = (1/m) sum dZ``.
+
+    Args: ``X`` (n_x, m), ``A`` and ``Y`` (1, m). Returns ``dw`` (n_x, 1) and ``db``
+    (a scalar of X's dtype).
+    """
+    check_array("X", X, finite=True)
+    check_array("A", A, finite=True)
+    m = check_examples("X", X)
+    check_shape("A", A, (1, m), "A = ŷ is (1, m)")
+    check_same_dtype(X=X, A=A)
+    Y = check_labels("Y", Y, A, "binary")
+
+    dZ = A - Y
+    dw = (1 / m) * (X @ dZ.T)
+    db = (1 / m) * np.sum(dZ)
+    return dw, db
+
+
+def propagate(
+    w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray
+) -> tuple[dict[str, np.ndarray | np.floating], float]:
+    """The course's ``propagate``: forward, cost (COST-BCE) and backward in one call.
+
+    Returns ``({"dw": dw, "db": db}, cost)`` with ``dw`` (n_x, 1), ``db`` scalar.
+    """
+    A = lr_forward(w, b, X)
+    cost = compute_cost(A, Y)
+    dw, db = lr_backward(X, A, Y)
+    return {"dw": dw, "db": db}, cost

@@ -1,0 +1,148 @@
+"""``nn-verify``: the agreement table of every catalogue equation, NumPy vs PyTorch.
+
+One row per catalogue ID x device x dtype: the number of cases, the largest
+absolute and relative error, the worst error as a fraction of its derived
+tolerance (<= 1 passes), and the status. Exit status 0 only if every row passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+
+from .device import DTYPES, available_devices, device_description, device_unavailable_reason
+from .impl import ImplLoadError, load_impl
+from .registry import SEEDS, Row, verify
+
+COLUMNS = ["ID", "equation", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol", "status"]
+
+
+def _cells(row: Row) -> list[str]:
+    def num(x: float) -> str:
+        return f"{x:.2e}" if math.isfinite(x) else str(x)
+
+    eq = row.equation if len(row.equation) <= 48 else row.equation[:47] + "…"
+    return [
+        row.id,
+        eq,
+        row.device,
+        row.dtype,
+        str(row.cases),
+        num(row.max_abs),
+        num(row.max_rel),
+        f"{row.worst_fraction:.3f}",
+        row.status,
+    ]
+
+
+def format_table(rows: Sequence[Row], markdown: bool = False) -> str:
+    """The rows as an aligned text table, or as a Markdown table."""
+    cells = [_cells(r) for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(COLUMNS)]
+    line = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(COLUMNS), line(["-" * w for w in widths])] + [line(c) for c in cells])
+
+
+def format_json(rows: Sequence[Row], meta: dict) -> str:
+    data = {
+        "meta": meta,
+        "rows": [
+            {
+                "id": r.id,
+                "equation": r.equation,
+                "device": r.device,
+                "dtype": r.dtype,
+                "cases": r.cases,
+                "max_abs_err": r.max_abs,
+                "max_rel_err": r.max_rel,
+                "worst_fraction_of_tolerance": r.worst_fraction,
+                "status": r.status,
+                "worst": r.worst,
+            }
+            for r in rows
+        ],
+    }
+    return json.dumps(data, indent=2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nn-verify",
+        description="Check every equation of the notes, NumPy (scratch_nn or --impl) against PyTorch.",
+    )
+    p.add_argument(
+        "--device",
+        action="append",
+        choices=["cpu", "cuda"],
+        help="device(s) for PyTorch (repeatable; default: every available one)",
+    )
+    p.add_argument(
+        "--dtype", action="append", choices=sorted(DTYPES), help="dtype(s) (repeatable; default: float32 and float64)"
+    )
+    p.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--impl", metavar="MODULE_OR_PATH", help="implementation to check (default scratch_nn)")
+    p.add_argument("--seeds", type=int, default=len(SEEDS), metavar="N", help="seeds per shape (default 3)")
+    p.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these catalogue IDs (repeatable)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the worst case of every failing row")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    devices = args.device or available_devices()
+    for device in devices:
+        reason = device_unavailable_reason(device)
+        if reason:
+            print(f"nn-verify: {reason}", file=sys.stderr)
+            return 2
+    try:
+        impl = load_impl(args.impl)
+    except ImplLoadError as exc:
+        print(f"nn-verify: {exc}", file=sys.stderr)
+        return 2
+    dtypes = args.dtype or list(DTYPES)
+    start = time.perf_counter()
+    rows = verify(impl, devices, dtypes, seeds=range(args.seeds), ids=args.ids)
+    if args.ids and not rows:
+        print(f"nn-verify: no registry entry has ID(s) {', '.join(args.ids)}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - start
+    failed = [r for r in rows if r.status != "pass"]
+    meta = {
+        "impl": getattr(impl, "__name__", str(impl)),
+        "devices": [device_description(d) for d in devices],
+        "dtypes": dtypes,
+        "seeds": args.seeds,
+        "seconds": round(elapsed, 2),
+    }
+    if args.format == "json":
+        text = format_json(rows, meta)
+    else:
+        text = format_table(rows, markdown=args.format == "markdown")
+        summary = (
+            f"{len(rows) - len(failed)} of {len(rows)} rows pass "
+            f"({sum(r.cases for r in rows)} cases, {elapsed:.1f} s; impl {meta['impl']}; "
+            f"devices {', '.join(meta['devices'])})"
+        )
+        text += "\n\n" + summary
+        if failed and (args.verbose or len(failed) <= 10):
+            text += "\n\nWorst case of each failing row:\n" + "\n".join(r.worst for r in failed)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

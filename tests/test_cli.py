@@ -1,0 +1,78 @@
+"""``nn-verify``: formats, exit status, --impl, and unavailable devices."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from torch_reference.cli import main
+
+
+def test_json_report_of_selected_ids(tmp_path):
+    out = tmp_path / "report.json"
+    assert (
+        main(["--id", "LIN-FWD", "--id", "BWD-DW", "--dtype", "float64", "--format", "json", "--output", str(out)]) == 0
+    )
+    report = json.loads(out.read_text())
+    rows = report["rows"]
+    assert {r["id"] for r in rows} == {"LIN-FWD", "BWD-DW"}
+    assert all(r["status"] == "pass" and 0 <= r["worst_fraction_of_tolerance"] <= 1 for r in rows)
+    assert all(r["cases"] > 0 and r["dtype"] == "float64" for r in rows)
+    assert report["meta"]["impl"] == "scratch_nn"
+
+
+def test_markdown_table(capsys):
+    assert main(["--id", "ACT-RELU", "--device", "cpu", "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("| ID | equation |") and "| ACT-RELU |" in text
+
+
+def test_a_broken_impl_fails_with_its_row_named(tmp_path, capsys):
+    broken = tmp_path / "student.py"
+    broken.write_text(
+        "from scratch_nn import *\n"
+        "def linear_backward(dZ, cache):\n"
+        "    A_prev, W, b = cache\n"
+        "    return W.T @ dZ, dZ @ A_prev.T, dZ.sum(axis=1, keepdims=True)  # no 1/m\n"
+    )
+    assert main(["--impl", str(broken), "--id", "BWD-DW", "--id", "BWD-DA", "--dtype", "float64"]) == 1
+    text = capsys.readouterr().out
+    assert "BWD-DW" in text and "FAIL" in text
+    assert "dW[" in text  # the worst element is named
+
+
+def test_missing_functions_are_not_implemented_rows(tmp_path, capsys):
+    partial = tmp_path / "partial.py"
+    partial.write_text("from scratch_nn import sigmoid, sigmoid_backward\n")
+    assert main(["--impl", str(partial), "--id", "ACT-SIGMOID", "--id", "LIN-FWD", "--dtype", "float64"]) == 1
+    text = capsys.readouterr().out
+    assert "not implemented" in text and "ACT-SIGMOID" in text
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("no_such_module_xyz", "no module named 'no_such_module_xyz'"), ("missing.py", "no such file")],
+)
+def test_unloadable_impl_is_a_one_line_error(spec, message, capsys):
+    assert main(["--impl", spec]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_syntax_error_in_impl(tmp_path, capsys):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(:\n")
+    assert main(["--impl", str(bad)]) == 2
+    assert "syntax error at line 1" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present: cuda is available")
+def test_cuda_without_gpu_is_refused_with_reason(capsys):
+    assert main(["--device", "cuda"]) == 2
+    assert "torch.cuda.is_available() is False" in capsys.readouterr().err
+
+
+def test_unknown_id(capsys):
+    assert main(["--id", "NOPE-1"]) == 2

@@ -1,0 +1,29 @@
+"""Every check can fail: each planted bug of tests/mutants.py is caught by the
+registry entries of its catalogue ID (at least one case FAILs or errors), on CPU
+in float64, and the correct implementation passes the same cases."""
+
+from __future__ import annotations
+
+import pytest
+
+import scratch_nn
+from torch_reference.registry import entries, run_case
+
+from .mutants import MUTANTS, SPINE_IDS, mutant
+
+
+@pytest.mark.parametrize(("cid", "what", "overrides"), MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
+def test_planted_bug_is_caught(cid, what, overrides):
+    impl = mutant(**overrides)
+    mine = [e for e in entries() if e.id == cid]
+    assert mine, f"no registry entry for {cid}"
+    results = [run_case(e, impl, "cpu", "float64", 0, shape) for e in mine for shape in e.shapes]
+    assert any(r.status in ("FAIL", "error") for r in results), f"{cid}: '{what}' was not caught"
+
+
+def test_every_spine_id_has_a_planted_bug():
+    assert sorted(SPINE_IDS - {m[0] for m in MUTANTS}) == []
+
+
+def test_the_reference_passes_the_same_cases():
+    assert all(run_case(e, scratch_nn, "cpu", "float64", 0, s).passed for e in entries() for s in e.shapes)

@@ -78,7 +78,7 @@ def compare(
     detail = ""
     if not passed:
         detail = (
-            f"{name}{_fmt_index(worst)}: got {actual_arr[worst]!r}, expected {expected[worst]!r} "
+            f"{name}{_fmt_index(worst)}: got {float(actual_arr[worst])!r}, expected {float(expected[worst])!r} "
             f"(|err| {err[worst]:.3g} > tol {tol[worst]:.3g}, {fraction:.3g}x)"
         )
     return Comparison(

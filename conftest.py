@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from torch_reference.device import DTYPES, available_devices, device_unavailable_reason
+from torch_reference.device import DTYPES, available_devices, device_unavailable_reason, single_threaded
 from torch_reference.impl import ImplLoadError, load_impl
 
 try:  # hypothesis profiles: "ci" (default, fast) and "thorough" (run with -m slow)
@@ -52,6 +52,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("device", params)
     if "dtype" in metafunc.fixturenames:
         metafunc.parametrize("dtype", config.getoption("--dtype") or list(DTYPES))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded():
+    """The whole session on one PyTorch and one BLAS thread: every array here is tiny, and
+    threads only spin against each other on a small shared machine (see device.single_threaded).
+    The benchmarks set their own thread count."""
+    with single_threaded():
+        yield
 
 
 @pytest.fixture(scope="session")

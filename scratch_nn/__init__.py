@@ -44,6 +44,59 @@ from .losses import (
 )
 from .model import layer_activations, model_backward, model_forward, update_parameters
 
+# isort: split
+# regularization: dropout, L2, elastic net, max-norm, early stopping (issue 3)
+from .dropout import check_keep_prob, dropout_backward, dropout_forward, dropout_mask
+from .regularization import (
+    apply_max_norm,
+    compute_cost_with_elastic_net,
+    compute_cost_with_regularization,
+    elastic_net_cost,
+    elastic_net_gradient,
+    l2_regularization_cost,
+    l2_regularization_gradient,
+    max_norm_parameters,
+)
+from .training import EarlyStopping, train, train_with_early_stopping
+
+# isort: split
+# gradient checking, the per-example forward loop, costs from the logits (issue 4)
+from .gradient_check import (
+    GradientCheck,
+    centered_difference,
+    dictionary_to_vector,
+    gradient_check,
+    gradients_to_vector,
+    numerical_gradients,
+    relative_difference,
+    vector_to_dictionary,
+)
+from .logit_costs import compute_cost_cross_entropy_from_logits, compute_cost_from_logits
+from .loops import model_forward_loop
+
+# isort: split
+# predictions and metrics, hand-built parity networks (issue 6: PRED-METRICS, CLAIM-DEPTH)
+from .metrics import (
+    accuracy,
+    confusion_counts,
+    f1_score,
+    precision,
+    precision_recall_f1,
+    predict,
+    predict_binary,
+    predict_multiclass,
+    recall,
+)
+from .parity import (
+    counting_parity_network,
+    deep_parity_network,
+    hidden_units,
+    parity_activations,
+    parity_inputs,
+    parity_labels,
+    shallow_parity_network,
+)
+
 __all__ = [
     "ACTIVATIONS",
     "INIT_METHODS",
@@ -84,4 +137,57 @@ __all__ = [
     "tanh",
     "tanh_backward",
     "update_parameters",
+]
+
+# regularization (issue 3)
+__all__ += [
+    "EarlyStopping",
+    "apply_max_norm",
+    "check_keep_prob",
+    "compute_cost_with_elastic_net",
+    "compute_cost_with_regularization",
+    "dropout_backward",
+    "dropout_forward",
+    "dropout_mask",
+    "elastic_net_cost",
+    "elastic_net_gradient",
+    "l2_regularization_cost",
+    "l2_regularization_gradient",
+    "max_norm_parameters",
+    "train",
+    "train_with_early_stopping",
+]
+
+__all__ += [
+    "GradientCheck",
+    "centered_difference",
+    "compute_cost_cross_entropy_from_logits",
+    "compute_cost_from_logits",
+    "dictionary_to_vector",
+    "gradient_check",
+    "gradients_to_vector",
+    "model_forward_loop",
+    "numerical_gradients",
+    "relative_difference",
+    "vector_to_dictionary",
+]
+
+# predictions and metrics, parity networks (issue 6)
+__all__ += [
+    "accuracy",
+    "confusion_counts",
+    "counting_parity_network",
+    "deep_parity_network",
+    "f1_score",
+    "hidden_units",
+    "parity_activations",
+    "parity_inputs",
+    "parity_labels",
+    "precision",
+    "precision_recall_f1",
+    "predict",
+    "predict_binary",
+    "predict_multiclass",
+    "recall",
+    "shallow_parity_network",
 ]

@@ -10,6 +10,20 @@ Activations: layers 1..L-1 use ``hidden_activation``, layer L
 ``output_activation``; or give ``activations`` (one name per layer) to choose each
 layer's g[l] freely. Backward starts from ``dZ[L] = A[L] - Y`` (BWD-DZL), which
 holds for the loss paired with the output activation (see :mod:`scratch_nn.losses`).
+
+Regularization (off by default, and then nothing changes):
+
+* dropout (DROP-FWD, DROP-BWD): ``model_forward(..., keep_prob=0.8, rng=rng)`` drops
+  units of every hidden layer l = 1..L-1 (never the input X, never the output
+  layer) with a fresh mask ``D[l]`` of A[l]'s full shape ``(n[l], m)``. The cache of
+  such a layer is then the 3-tuple ``((A[l-1], W[l], b[l]), Z[l], D[l])``; every other
+  cache stays the 2-tuple ``((A[l-1], W[l], b[l]), Z[l])``, so code that reads
+  ``cache[0]`` and ``cache[1]`` works either way. ``model_backward(..., keep_prob=0.8)``
+  applies each ``D[l]`` to ``dA[l]`` before ``g'[l]``. The next layer's cached
+  ``A[l-1]`` is the *dropped* activation, and ``grads["dA{l}"]`` is the gradient with
+  respect to it (what layer l+1 saw).
+* L2 (REG-L2-GRAD): ``model_backward(..., lambd=λ)`` adds ``(λ/m) W[l]`` to every
+  ``dW[l]`` (not to ``db[l]``); see :mod:`scratch_nn.regularization`.
 """
 
 from __future__ import annotations
@@ -20,8 +34,10 @@ import numpy as np
 
 from ._checks import check_array, check_parameters, check_same_dtype, check_shape
 from .activations import Convention, activation_backward, check_activation
+from .dropout import check_keep_prob, dropout_backward, dropout_forward
 from .layers import ActivationCache, linear_activation_forward, linear_backward
 from .losses import output_backward
+from .regularization import check_lambd, l2_regularization_gradient
 
 
 def layer_activations(
@@ -47,25 +63,56 @@ def model_forward(
     hidden_activation: str = "relu",
     output_activation: str = "sigmoid",
     activations: Sequence[str] | None = None,
-) -> tuple[np.ndarray, list[ActivationCache]]:
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, list[tuple]]:
     """FWD-L: ``A[0] = X``; for l = 1..L: ``A[l] = g[l](W[l] A[l-1] + b[l])``; ``ŷ = A[L]``.
 
-    Args: ``X`` (n[0], m); ``parameters`` ``W1, b1, ..., WL, bL``.
+    With ``keep_prob < 1`` (DROP-FWD), after each hidden layer l = 1..L-1:
+    ``D[l] = (U < keep_prob)``, ``A[l] = A[l] * D[l] / keep_prob``, masks drawn from ``rng``.
+
+    Args: ``X`` (n[0], m); ``parameters`` ``W1, b1, ..., WL, bL``; ``keep_prob`` in
+    (0, 1] (1: no dropout); ``rng`` a ``numpy.random.Generator``, needed when ``keep_prob < 1``.
     Returns: ``AL`` (n[L], m) and ``caches``, a list of L entries
-    ``((A[l-1], W[l], b[l]), Z[l])``, caches[l-1] belonging to layer l.
+    ``((A[l-1], W[l], b[l]), Z[l])``, caches[l-1] belonging to layer l, with ``D[l]``
+    (n[l], m) appended for a dropped hidden layer.
     """
     L = check_parameters(parameters)
     check_array("X", X, finite=True)
     check_shape("X", X, (parameters["W1"].shape[1], X.shape[1]), "X = A[0] is (n[0], m)")
     check_same_dtype(X=X, W1=parameters["W1"])
     g = layer_activations(L, hidden_activation, output_activation, activations)
+    keep_prob = check_keep_prob(keep_prob)
+    dropout = keep_prob < 1.0
+    if dropout and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"keep_prob = {keep_prob} < 1 needs rng, a numpy.random.Generator; got {type(rng).__name__}")
 
-    caches = []
+    caches: list[tuple] = []
     A = X
     for l in range(1, L + 1):
         A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], g[l - 1])
+        if dropout and l < L:  # hidden layers only, never the output layer
+            A, D = dropout_forward(A, keep_prob, rng)
+            cache = (*cache, D)
         caches.append(cache)
     return A, caches
+
+
+def _check_dropout_caches(caches: Sequence[tuple], keep_prob: float) -> None:
+    """Masks on exactly the hidden layers when keep_prob < 1, on none when keep_prob = 1."""
+    L = len(caches)
+    with_mask = [l for l, cache in enumerate(caches, start=1) if len(cache) == 3]
+    expected = list(range(1, L)) if keep_prob < 1.0 else []
+    if with_mask != expected:
+        if keep_prob < 1.0:
+            raise ValueError(
+                f"keep_prob = {keep_prob} but the caches hold dropout masks for layers {with_mask}, expected "
+                f"{expected}: pass the caches of model_forward(..., keep_prob={keep_prob}, rng=...)"
+            )
+        raise ValueError(
+            f"the caches hold dropout masks (layers {with_mask}) but keep_prob = 1: "
+            "pass model_backward the keep_prob used in model_forward"
+        )
 
 
 def model_backward(
@@ -76,6 +123,8 @@ def model_backward(
     output_activation: str = "sigmoid",
     activations: Sequence[str] | None = None,
     convention: Convention = "notes",
+    keep_prob: float = 1.0,
+    lambd: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """BWD-L: every layer's gradients, from l = L down to 1.
 
@@ -83,9 +132,13 @@ def model_backward(
     ``dW[l] = (1/m) dZ[l] A[l-1]^T``, ``db[l] = (1/m) sum_columns dZ[l]``,
     ``dA[l-1] = W[l]^T dZ[l]``, and, below the output layer,
     ``dZ[l] = dA[l] * g'[l](Z[l])``.
+    With ``keep_prob < 1`` (DROP-BWD) the hidden layers' ``dA[l]`` first become
+    ``dA[l] * D[l] / keep_prob`` (the masks of the caches); with ``lambd > 0``
+    (REG-L2-GRAD) ``dW[l] += (λ/m) W[l]``.
 
     Args: ``AL`` and ``Y`` (n[L], m); ``caches`` from :func:`model_forward` with the
-    same activations; ``convention`` for the subgradient at 0 (``"notes"``/``"pytorch"``).
+    same activations and keep_prob; ``convention`` for the subgradient at 0
+    (``"notes"``/``"pytorch"``); ``keep_prob`` in (0, 1]; ``lambd`` λ >= 0.
     Returns: dict with ``dA0 .. dA{L-1}`` (n[l], m), ``dW1 .. dWL`` (n[l], n[l-1]),
     ``db1 .. dbL`` (n[l], 1), and ``dZ1 .. dZL`` (n[l], m).
     """
@@ -95,15 +148,23 @@ def model_backward(
     g = layer_activations(L, hidden_activation, output_activation, activations)
     check_array("AL", AL, finite=True)
     check_shape("AL", AL, caches[-1][1].shape, "AL = A[L] has Z[L]'s shape (n[L], m)")
+    keep_prob, lambd = check_keep_prob(keep_prob), check_lambd("lambd", lambd)
+    _check_dropout_caches(caches, keep_prob)
+    m = AL.shape[1]
 
     grads: dict[str, np.ndarray] = {}
     dZ = output_backward(AL, Y, g[L - 1])
     for l in range(L, 0, -1):
-        linear_cache, Z = caches[l - 1]
+        linear_cache, Z = caches[l - 1][:2]
         if l < L:
-            dZ = activation_backward(grads[f"dA{l}"], Z, g[l - 1], convention)
+            dA = grads[f"dA{l}"]
+            if keep_prob < 1.0:
+                dA = dropout_backward(dA, caches[l - 1][2], keep_prob)
+            dZ = activation_backward(dA, Z, g[l - 1], convention)
         grads[f"dZ{l}"] = dZ
         grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(dZ, linear_cache)
+        if lambd > 0:
+            grads[f"dW{l}"] = grads[f"dW{l}"] + l2_regularization_gradient(linear_cache[1], lambd, m)
     return grads
 
 

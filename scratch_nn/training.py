@@ -1,20 +1,33 @@
-"""Batch gradient descent, the notes' training loop.
+"""Batch gradient descent, the notes' training loop, and early stopping.
 
-Catalogue ID: GD-LOOP: initialize -> (forward -> cost -> backward -> update) x
-iterations -> the learned parameters, with the cost history.
+Catalogue IDs: GD-LOOP: initialize -> (forward -> cost -> backward -> update) x
+iterations -> the learned parameters, with the cost history; REG-EARLY: the same
+loop, keeping the parameters of the lowest validation cost, stopped after
+``patience`` iterations without improvement.
 
-Shapes: ``X`` (n[0], m), ``Y`` (n[L], m); ``layer_dims = [n[0], ..., n[L]]``.
+Shapes: ``X`` (n[0], m), ``Y`` (n[L], m); ``X_val`` (n[0], m_val), ``Y_val``
+(n[L], m_val); ``layer_dims = [n[0], ..., n[L]]``.
+
+Regularization options of every loop (keyword-only, off by default): ``lambd``
+(L2: the cost history is then J_reg, and dW[l] gets ``(λ/m) W[l]``), ``keep_prob``
+with ``rng`` (dropout on the hidden layers, a fresh mask per iteration), and
+``max_norm`` (REG-MAXNORM: every row of every W[l] rescaled to norm <= c after each
+update).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_array, check_same_dtype, check_shape
+from .dropout import check_keep_prob
 from .initializers import initialize_parameters
 from .losses import model_cost
 from .model import layer_activations, model_backward, model_forward, update_parameters
+from .regularization import check_lambd, compute_cost_with_regularization, max_norm_parameters
 
 
 def train(
@@ -26,11 +39,19 @@ def train(
     hidden_activation: str = "relu",
     output_activation: str = "sigmoid",
     activations: Sequence[str] | None = None,
+    *,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+    max_norm: float | None = None,
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """GD-LOOP from given initial parameters.
 
     Each iteration: ``AL, caches = model_forward(X)``; ``J = cost(AL, Y)``;
     ``grads = model_backward(AL, Y, caches)``; ``parameters = update(parameters, grads, α)``.
+    Options (defaults: none of them): ``lambd`` λ >= 0 (L2: J is J_reg, dW[l] += (λ/m) W[l]);
+    ``keep_prob`` < 1 with ``rng`` (dropout, a fresh mask per iteration); ``max_norm`` c > 0
+    (each row of each W[l] rescaled to ‖w‖₂ <= c after the update).
 
     Returns the parameters after ``num_iterations`` updates and ``costs``, the
     ``num_iterations`` costs J computed *before* each update (``costs[0]`` is the
@@ -39,14 +60,130 @@ def train(
     if not isinstance(num_iterations, (int, np.integer)) or num_iterations < 0:
         raise ValueError(f"num_iterations must be a non-negative integer, got {num_iterations!r}")
     g = layer_activations(len(parameters) // 2, hidden_activation, output_activation, activations)
+    options = _regularization_options(lambd, keep_prob, rng, max_norm)
     params = dict(parameters)
     costs = []
     for _ in range(num_iterations):
-        AL, caches = model_forward(X, params, activations=g)
-        costs.append(model_cost(AL, Y, g[-1]))
-        grads = model_backward(AL, Y, caches, activations=g)
-        params = update_parameters(params, grads, learning_rate)
+        params, cost = _gd_step(X, Y, params, learning_rate, g, **options)
+        costs.append(cost)
     return params, costs
+
+
+def _regularization_options(
+    lambd: float, keep_prob: float, rng: np.random.Generator | None, max_norm: float | None
+) -> dict:
+    """Check the options once, before any iteration."""
+    keep_prob = check_keep_prob(keep_prob)
+    if keep_prob < 1.0 and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"keep_prob = {keep_prob} < 1 needs rng, a numpy.random.Generator; got {type(rng).__name__}")
+    if max_norm is not None and not (isinstance(max_norm, (int, float, np.floating)) and max_norm > 0):
+        raise ValueError(f"max_norm must be None or a number c > 0, got {max_norm!r}")
+    return {"lambd": check_lambd("lambd", lambd), "keep_prob": keep_prob, "rng": rng, "max_norm": max_norm}
+
+
+def _gd_step(
+    X: np.ndarray,
+    Y: np.ndarray,
+    params: Mapping[str, np.ndarray],
+    learning_rate: float,
+    g: Sequence[str],
+    lambd: float,
+    keep_prob: float,
+    rng: np.random.Generator | None,
+    max_norm: float | None,
+) -> tuple[dict[str, np.ndarray], float]:
+    """One iteration of the loop: the new parameters and the cost J (or J_reg) before the update."""
+    AL, caches = model_forward(X, params, activations=g, keep_prob=keep_prob, rng=rng)
+    if lambd > 0:
+        cost = compute_cost_with_regularization(AL, Y, params, lambd, g[-1])
+    else:
+        cost = model_cost(AL, Y, g[-1])
+    grads = model_backward(AL, Y, caches, activations=g, keep_prob=keep_prob, lambd=lambd)
+    new = update_parameters(params, grads, learning_rate)
+    if max_norm is not None:
+        new = max_norm_parameters(new, max_norm)
+    return new, cost
+
+
+class EarlyStopping(NamedTuple):
+    """What :func:`train_with_early_stopping` returns.
+
+    ``parameters``: those of the lowest validation cost (after ``best_iteration``
+    updates); ``best_iteration``; ``stopped_iteration``: the number of updates made
+    when the loop stopped; ``costs``: the training cost before each update
+    (``stopped_iteration`` values); ``val_costs``: the validation cost after 0, 1, ...,
+    ``stopped_iteration`` updates.
+    """
+
+    parameters: dict[str, np.ndarray]
+    best_iteration: int
+    stopped_iteration: int
+    costs: list[float]
+    val_costs: list[float]
+
+
+def train_with_early_stopping(
+    X: np.ndarray,
+    Y: np.ndarray,
+    X_val: np.ndarray,
+    Y_val: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    learning_rate: float,
+    max_iterations: int,
+    patience: int,
+    hidden_activation: str = "relu",
+    output_activation: str = "sigmoid",
+    activations: Sequence[str] | None = None,
+    *,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+    max_norm: float | None = None,
+) -> EarlyStopping:
+    """REG-EARLY: gradient descent that keeps the parameters of the lowest validation cost.
+
+    ``v[0] = J_val(θ_0)``; for t = 1, 2, ..., max_iterations: one GD step (as in
+    :func:`train`, with the same options) gives θ_t, then ``v[t] = J_val(θ_t)``. If
+    ``v[t] < min(v[0..t-1])`` (strictly), θ_t is the new best and the count of
+    iterations without improvement restarts at 0; otherwise it grows by one, and the
+    loop stops when it reaches ``patience``. ``J_val`` is the plain cost paired with the
+    output activation on ``(X_val, Y_val)``: no dropout, no penalty.
+
+    Args: ``X`` (n[0], m), ``Y`` (n[L], m); ``X_val`` (n[0], m_val), ``Y_val``
+    (n[L], m_val); ``parameters`` ``W1, b1, ...``; ``learning_rate`` α; ``max_iterations``
+    >= 0 and ``patience`` >= 1 integers; the activations and options as in :func:`train`.
+    Returns: an :class:`EarlyStopping` (best parameters, best and stop iterations, costs).
+    """
+    if not isinstance(max_iterations, (int, np.integer)) or max_iterations < 0:
+        raise ValueError(f"max_iterations must be a non-negative integer, got {max_iterations!r}")
+    if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
+        raise ValueError(f"patience must be a positive integer (iterations without improvement), got {patience!r}")
+    check_array("X_val", X_val, finite=True)
+    check_shape("X_val", X_val, (X.shape[0], X_val.shape[1]), "validation examples have X's n[0] features")
+    check_same_dtype(X=X, X_val=X_val)
+    g = layer_activations(len(parameters) // 2, hidden_activation, output_activation, activations)
+    options = _regularization_options(lambd, keep_prob, rng, max_norm)
+
+    def validation_cost(params: Mapping[str, np.ndarray]) -> float:
+        AL_val, _ = model_forward(X_val, params, activations=g)
+        return model_cost(AL_val, Y_val, g[-1])
+
+    params = dict(parameters)
+    val_costs = [validation_cost(params)]
+    best, best_iteration, waited = params, 0, 0
+    costs: list[float] = []
+    t = 0
+    while t < max_iterations and waited < patience:
+        params, cost = _gd_step(X, Y, params, learning_rate, g, **options)
+        t += 1
+        costs.append(cost)
+        val_costs.append(validation_cost(params))
+        if val_costs[-1] < val_costs[best_iteration]:
+            best, best_iteration, waited = params, t, 0
+        else:
+            waited += 1
+    best = {k: v.copy() for k, v in best.items()}  # never alias the caller's parameters
+    return EarlyStopping(best, best_iteration, t, costs, val_costs)
 
 
 def model(
@@ -59,8 +196,23 @@ def model(
     rng: np.random.Generator | None = None,
     hidden_activation: str = "relu",
     output_activation: str = "sigmoid",
+    *,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """GD-LOOP, the course's ``L_layer_model``: initialize with ``init`` (see
-    :func:`scratch_nn.initialize_parameters`) in X's dtype, then :func:`train`."""
+    :func:`scratch_nn.initialize_parameters`) in X's dtype, then :func:`train`
+    (with L2 ``lambd`` and dropout ``keep_prob``, whose masks come from the same ``rng``)."""
     parameters = initialize_parameters(layer_dims, init, rng, dtype=X.dtype)
-    return train(X, Y, parameters, learning_rate, num_iterations, hidden_activation, output_activation)
+    return train(
+        X,
+        Y,
+        parameters,
+        learning_rate,
+        num_iterations,
+        hidden_activation,
+        output_activation,
+        lambd=lambd,
+        keep_prob=keep_prob,
+        rng=rng,
+    )

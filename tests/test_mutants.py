@@ -26,4 +26,5 @@ def test_every_spine_id_has_a_planted_bug():
 
 
 def test_the_reference_passes_the_same_cases():
-    assert all(run_case(e, scratch_nn, "cpu", "float64", 0, s).passed for e in entries() for s in e.shapes)
+    results = [run_case(e, scratch_nn, "cpu", "float64", 0, s) for e in entries() for s in e.shapes]
+    assert [r.report() for r in results if r.status not in ("pass", "n/a")] == []

@@ -62,7 +62,9 @@ def test_tiny_relative_errors_are_caught_by_every_entry(dtype):
     for entry in entries():
         if entry.id in ("INIT-ZERO",):  # every value is exactly 0: a relative error leaves it 0
             continue
+        if "finite differences" in entry.variant:  # tolerance = the derived truncation error of the
+            continue  # difference quotient (~1e-7 relative), not rounding: see test_gradient_check.py
         results = [run_case(entry, impl, "cpu", dtype, 0, shape) for shape in entry.shapes[:2]]
-        if all(r.passed for r in results):
+        if all(r.passed for r in results) and any(r.status == "pass" for r in results):
             missed.append(entry.key)
     assert missed == []

@@ -97,9 +97,12 @@ def draw_at_zero(rng: np.random.Generator, shape: tuple[int, int], dtype: type) 
     return case
 
 
-def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: str, at_zero: bool) -> Entry:
+def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: str, at_zero: str = "") -> Entry:
+    """``at_zero``: "" (Z away from 0), or "pytorch" / "notes": Z with exact zeros, the
+    implementation asked for that convention. The notes' oracle is PyTorch's autograd
+    away from 0 and the notes' documented g'(0) = 1 at 0 (where PyTorch's differs)."""
     backward = BACKWARD_NAME[name]
-    extra: dict[str, Any] = {"convention": "pytorch"} if at_zero else {}
+    extra: dict[str, Any] = {"convention": at_zero} if at_zero else {}
 
     def run(impl: Any, case: Case) -> dict[str, Any]:
         Z, dA = case["Z"], case["dA"]
@@ -112,12 +115,14 @@ def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: st
     def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
         Z, dA = case["Z"], case["dA"]
         A, dZ = torch_activation_backward(name, Z, dA, device, dtype, **params)
+        if at_zero == "notes":
+            dZ = np.where(Z == 0, dA.astype(np.float64), dZ)  # g'(0) = 1: exactly dA
         refs = {"dZ": Reference(dZ, activation_backward_bound(name, Z, dA, **params))}
         if not at_zero:
             refs["A"] = Reference(A, activation_bound(name, Z, A, **params))
         return refs
 
-    variant = ",".join(filter(None, [_variant(params), "at-0 pytorch convention" if at_zero else ""]))
+    variant = ",".join(filter(None, [_variant(params), f"at-0 {at_zero} convention" if at_zero else ""]))
     return Entry(
         id=cid,
         equation=eq,
@@ -131,6 +136,7 @@ def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: st
 
 
 for _cid, _name, _params, _eq in ACTIVATION_IDS:
-    register(_make_activation_entry(_cid, _name, _params, _eq, at_zero=False))
+    register(_make_activation_entry(_cid, _name, _params, _eq))
     if _name in KINKED:
-        register(_make_activation_entry(_cid, _name, _params, _eq, at_zero=True))
+        register(_make_activation_entry(_cid, _name, _params, _eq, at_zero="pytorch"))
+        register(_make_activation_entry(_cid, _name, _params, _eq, at_zero="notes"))

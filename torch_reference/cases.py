@@ -69,3 +69,11 @@ def layer_parameters(rng: np.random.Generator, dims: list[int], dtype: type) -> 
 def near_kink(Z: np.ndarray) -> bool:
     """True if some entry of Z is within KINK_MARGIN of 0."""
     return bool((np.abs(Z) < KINK_MARGIN).any())
+
+
+def dead_relu(Z: np.ndarray) -> bool:
+    """True if a ReLU layer with pre-activations Z is dead: no positive entry at all, or,
+    with at least 4 examples, a unit (row) that is negative for every example."""
+    if not (Z > 0).any():
+        return True
+    return Z.shape[1] >= 4 and not (Z > 0).any(axis=1).all()

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from .device import DTYPES, available_devices, device_description, device_unavailable_reason
+from .device import DTYPES, available_devices, device_description, device_unavailable_reason, single_threaded
 from .impl import ImplLoadError, load_impl
 from .registry import SEEDS, Row, verify
 
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="nn-verify",
         description="Check every equation of the notes, NumPy (scratch_nn or --impl) against PyTorch.",
+        epilog="other commands: "
+        + "; ".join(f"nn-verify {name} ...: {what}" for name, (_mod, what) in SUBCOMMANDS.items()),
     )
     p.add_argument(
         "--device",
@@ -93,11 +95,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=len(SEEDS), metavar="N", help="seeds per shape (default 3)")
     p.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these catalogue IDs (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the worst case of every failing row")
+    p.add_argument(
+        "--errata",
+        action="store_true",
+        help="print the errata of the notes (ID, as written, correct, what goes wrong), each shown by running it",
+    )
     return p
 
 
+#: ``nn-verify COMMAND ...``: the other tools behind the same entry point
+SUBCOMMANDS = {
+    "bench": ("torch_reference.bench", "time one training step: scratch_nn vs PyTorch vs the GEMM limit"),
+    "digits": ("torch_reference.experiments.command", "the digits assignment and its learning-rate figure"),
+    "claims": ("torch_reference.experiments.command", "the notes' claims run as experiments, with figures"),
+    "mutation": ("torch_reference.mutation", "mutation score of the registry against scratch_nn"),
+}
+#: subcommands whose module's main() expects the command word itself
+_KEEP_WORD = {"digits", "claims"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        rest = argv if argv[0] in _KEEP_WORD else argv[1:]
+        return importlib.import_module(SUBCOMMANDS[argv[0]][0]).main(rest)
     args = build_parser().parse_args(argv)
+    if args.errata:  # the lines of the notes that are wrong as written (torch_reference/errata.py)
+        from .errata import errata_table
+
+        text, all_shown = errata_table(markdown=args.format == "markdown")
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        else:
+            print(text)
+        return 0 if all_shown else 1
     devices = args.device or available_devices()
     for device in devices:
         reason = device_unavailable_reason(device)
@@ -111,12 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     dtypes = args.dtype or list(DTYPES)
     start = time.perf_counter()
-    rows = verify(impl, devices, dtypes, seeds=range(args.seeds), ids=args.ids)
+    with single_threaded():  # every case is tiny: one thread is fastest (device.single_threaded)
+        rows = verify(impl, devices, dtypes, seeds=range(args.seeds), ids=args.ids)
     if args.ids and not rows:
         print(f"nn-verify: no registry entry has ID(s) {', '.join(args.ids)}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - start
-    failed = [r for r in rows if r.status != "pass"]
+    failed = [r for r in rows if r.failed]
     meta = {
         "impl": getattr(impl, "__name__", str(impl)),
         "devices": [device_description(d) for d in devices],
@@ -128,9 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = format_json(rows, meta)
     else:
         text = format_table(rows, markdown=args.format == "markdown")
+        counts = {s: sum(r.status == s for r in rows) for s in ("pass", "FAIL", "error", "not implemented", "n/a")}
         summary = (
-            f"{len(rows) - len(failed)} of {len(rows)} rows pass "
-            f"({sum(r.cases for r in rows)} cases, {elapsed:.1f} s; impl {meta['impl']}; "
+            f"{counts['pass']} of {len(rows)} rows pass"
+            + "".join(f", {n} {s}" for s, n in counts.items() if n and s != "pass")
+            + f" ({sum(r.cases for r in rows)} cases, {elapsed:.1f} s; impl {meta['impl']}; "
             f"devices {', '.join(meta['devices'])})"
         )
         text += "\n\n" + summary

@@ -26,6 +26,7 @@ class Comparison:
     max_rel: float = float("nan")
     fraction: float = float("nan")  # worst |error| / tolerance; <= 1 passes
     detail: str = ""  # why it failed, naming the worst element
+    diagnosis: str = ""  # the likely mistake, when a known signature matches (diagnose.py)
 
 
 def _fmt_index(index: tuple[int, ...]) -> str:
@@ -50,6 +51,8 @@ def compare(
     dtype = np.dtype(dtype)
     expected = np.asarray(expected, dtype=np.float64)
     if scalar:
+        if isinstance(actual, np.ndarray) and actual.shape == () and actual.dtype.kind == "f":
+            actual = actual[()]  # a 0-d array (the course's np.squeeze(cost)) is a scalar
         if isinstance(actual, np.ndarray) or not isinstance(actual, (float, np.floating)):
             shape = getattr(actual, "shape", None)
             what = f"an array of shape {shape}" if shape is not None else type(actual).__name__
@@ -69,7 +72,7 @@ def compare(
     tol = np.broadcast_to(tolerance(dtype, bound, expected), expected.shape)
     err = np.abs(actual_arr - expected)
     err = np.where(np.isnan(err), np.inf, err)  # a NaN is never within tolerance
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # err/tiny may overflow to inf: a FAIL
         rel = np.where(expected != 0, err / np.abs(expected), np.where(err == 0, 0.0, np.inf))
         frac = np.where(err == 0, 0.0, err / tol)
     worst = np.unravel_index(int(np.argmax(frac)), frac.shape) if frac.size else ()

@@ -6,6 +6,8 @@ PyTorch's ``F.one_hot`` returns ``(m, classes)`` integers; transposed (in
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -36,3 +38,44 @@ register(
         needs=("one_hot",),
     )
 )
+
+
+def _run_onehot(form: str):
+    """``form``: labels of shape (1, m); or num_classes left out (inferred as max + 1)."""
+
+    def run(impl: Any, case: Case) -> dict[str, Any]:
+        labels, k = case["labels"], case["classes"]
+        if form == "row":
+            return {"Y": impl.one_hot(labels.reshape(1, -1), k, dtype=case["dtype"])}
+        return {"Y": impl.one_hot(_with_largest(labels, k), dtype=case["dtype"])}
+
+    return run
+
+
+def _with_largest(labels: np.ndarray, classes: int) -> np.ndarray:
+    """The labels with the largest class present, so that max + 1 = classes."""
+    labels = labels.copy()
+    labels[0] = classes - 1
+    return labels
+
+
+def _onehot_oracle_inferred(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+    return _onehot_oracle({**case, "labels": _with_largest(case["labels"], case["classes"])}, device, dtype)
+
+
+for _form, _variant, _oracle in (
+    ("row", "labels of shape (1, m)", _onehot_oracle),
+    ("inferred", "num_classes = max + 1", _onehot_oracle_inferred),
+):
+    register(
+        Entry(
+            id="DATA-ONEHOT",
+            variant=_variant,
+            equation="Y[k, i] = 1 if label_i = k else 0; Y is (classes, m)",
+            draw=draw_labels,
+            run=_run_onehot(_form),
+            oracle=_oracle,
+            shapes=[(10, 17), (2, 9)],
+            needs=("one_hot",),
+        )
+    )

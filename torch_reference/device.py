@@ -57,3 +57,27 @@ def strict_float32() -> Iterator[None]:
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old[:2]
         torch.set_float32_matmul_precision(old[2])
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run PyTorch's CPU kernels and NumPy's BLAS on one thread inside the block, then restore both.
+
+    The registry's and the tests' arrays are tiny: threads have nothing to split and only add
+    synchronization. On a 2-core machine shared with other processes, two BLAS or OpenMP
+    threads per process spin against them: measured, the digits comparison took 18-33 s with
+    the default threads and 1.1 s with one, and the GD-LOOP cases 3-4x longer. Results do
+    not depend on it beyond rounding, which the bounds cover (any summation order). BLAS is
+    limited through ``threadpoolctl`` where it is installed (it comes with scikit-learn).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - then only PyTorch's threads are limited
+        threadpool_limits = None
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1) if threadpool_limits is not None else contextlib.nullcontext():
+            yield
+    finally:
+        torch.set_num_threads(threads)

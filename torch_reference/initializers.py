@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .registry import Case, Entry, Reference, register
+from .registry import Case, Entry, NotApplicable, Reference, register
+from .tolerance import sampling_bound
 
 INIT_SHAPES = [(5, 3, 2), (2, 7), (6, 1, 4, 3)]
 
@@ -51,6 +52,8 @@ def draw_init(rng: np.random.Generator, dims: tuple[int, ...], dtype: type) -> C
 
 def _init_entry(cid: str, method: str, equation: str) -> Entry:
     def run(impl: Any, case: Case) -> dict[str, Any]:
+        if not getattr(impl, "init_is_replayable", True):
+            raise NotApplicable("its generator cannot be replayed: see the 'sample mean/std' rows")
         seed, dims = case["seed"], case["layer_dims"]
         params = impl.initialize_parameters(dims, method, np.random.default_rng(seed), dtype=case["dtype"])
         replay = np.random.default_rng(seed)  # the same standard normals, layer by layer
@@ -92,3 +95,60 @@ register(_init_entry("INIT-ZERO", "zeros", "W = 0, b = 0"))
 register(_init_entry("INIT-SMALL", "small", "W = randn(n[l], n[l-1]) * 0.01, b = 0"))
 register(_init_entry("INIT-XAVIER", "xavier", "W ~ N(0, 2/(n_in + n_out)), b = 0"))
 register(_init_entry("INIT-HE", "he", "W ~ N(0, 2/n_in), b = 0"))
+
+
+# ----------------------------------------------------------------------- sampled: any generator
+#: large layers, so that the sample mean and std of each W[l] pin its distribution down
+SAMPLE_SHAPES = [(300, 200, 100)]
+
+
+def _sampled_entry(cid: str, method: str, equation: str) -> Entry:
+    """The sample mean and standard deviation of every W[l] against the formula, within
+    6 standard errors (``tolerance.sampling_bound``), for an implementation whose draws
+    cannot be replayed: the course's ``initialize_parameters_deep``, which seeds NumPy's
+    global generator itself (``Adapter.init_is_replayable``). n/a for every other
+    implementation, whose draws the exact rows replay. (SE of the mean: σ/√N; of the
+    std, for normal samples: σ/√(2N).)"""
+
+    def run(impl: Any, case: Case) -> dict[str, Any]:
+        if getattr(impl, "init_is_replayable", True):
+            raise NotApplicable("its draws are replayed exactly by the other INIT rows")
+        if case["dtype"] != np.float64:
+            raise NotApplicable("initialize_parameters_deep(layer_dims) has no dtype argument: float64 only")
+        dims = case["layer_dims"]
+        params = impl.initialize_parameters(dims, method, np.random.default_rng(case["seed"]), dtype=case["dtype"])
+        out: dict[str, Any] = {}
+        for l in range(1, len(dims)):
+            W = np.asarray(params[f"W{l}"], dtype=np.float64)
+            out[f"mean of W{l}"], out[f"sample std of W{l}"] = W.mean(), W.std()
+            out[f"b{l}"] = params[f"b{l}"]
+        return out
+
+    def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+        from scratch_nn.initializers import init_std  # the formula, shared by the table in the docs
+
+        dims, refs = case["layer_dims"], {}
+        for l in range(1, len(dims)):
+            std, N = init_std(method, dims[l - 1], dims[l]), dims[l] * dims[l - 1]
+            refs[f"mean of W{l}"] = Reference(np.asarray(0.0), sampling_bound(dtype, std / np.sqrt(N)), scalar=True)
+            refs[f"sample std of W{l}"] = Reference(
+                np.asarray(std), sampling_bound(dtype, std / np.sqrt(2 * N)), scalar=True
+            )
+            refs[f"b{l}"] = Reference(np.zeros((dims[l], 1)), 0.0)
+        return refs
+
+    return Entry(
+        id=cid,
+        equation=equation,
+        draw=draw_init,
+        run=run,
+        oracle=oracle,
+        shapes=SAMPLE_SHAPES,
+        needs=("initialize_parameters",),
+        variant=f"{method}, sample mean/std, any generator",
+    )
+
+
+register(_sampled_entry("INIT-SMALL", "small", "W = randn(n[l], n[l-1]) * 0.01, b = 0"))
+register(_sampled_entry("INIT-XAVIER", "xavier", "W ~ N(0, 2/(n_in + n_out)), b = 0"))
+register(_sampled_entry("INIT-HE", "he", "W ~ N(0, 2/n_in), b = 0"))

@@ -13,7 +13,7 @@ The loss is computed from the logits Z[L] (``BCEWithLogitsLoss``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from .registry import Case, Entry, Reference, register
 from .tolerance import (
     activation_backward_bound,
     activation_bound,
+    dropout_bound,
     linear_backward_bounds,
     linear_bound,
     output_dZ_bound,
@@ -49,12 +50,20 @@ class ReferenceNetwork(nn.Module):
         )
         self.activations = nn.ModuleList(torch_activation(name) for name in activations)
 
-    def forward(self, X: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Row-layout X ``(m, n[0])`` -> lists ``[Z1..ZL]``, ``[A0..AL]``, all retaining grads."""
+    def forward(
+        self, X: torch.Tensor, masks: Sequence[torch.Tensor | None] | None = None, keep_prob: float = 1.0
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Row-layout X ``(m, n[0])`` -> lists ``[Z1..ZL]``, ``[A0..AL]``, all retaining grads.
+
+        ``masks`` (optional, DROP-FWD): per layer a 0/1 tensor ``(m, n[l])`` or None; a masked
+        layer's ``A[l]`` is ``g(Z[l]) * D[l] / keep_prob``, the dropped activation the next layer sees.
+        """
         Zs, As = [], [X]
-        for linear, g in zip(self.linears, self.activations, strict=True):
+        for l, (linear, g) in enumerate(zip(self.linears, self.activations, strict=True)):
             Z = linear(As[-1])
             A = g(Z)
+            if masks is not None and masks[l] is not None:
+                A = A * masks[l] / keep_prob
             Z.retain_grad()
             A.retain_grad()
             Zs.append(Z)
@@ -69,17 +78,27 @@ def reference_pass(
     activations: Sequence[str],
     device: str,
     dtype: torch.dtype,
+    masks: Sequence[np.ndarray | None] | None = None,
+    keep_prob: float = 1.0,
+    penalty: Callable[[list[torch.Tensor], int], torch.Tensor] | None = None,
 ) -> dict[str, np.ndarray]:
     """Forward and backward of the reference network, in the notes' layout and scale.
 
     Returns float64 arrays ``Z1..ZL``, ``A0..AL``, ``dZ1..dZL``, ``dA1..dA{L-1}``,
     ``dA0`` (the input gradient), ``dW1..dWL``, ``db1..dbL``, and ``J`` (0-d).
+    Options: ``masks`` (notes' layout ``(n[l], m)`` 0/1 arrays, or None, per layer) with
+    ``keep_prob``: dropout with these masks (``A[l]`` is then the dropped activation and
+    ``dA[l]`` the gradient with respect to it); ``penalty(weights, m)``: a term added to J
+    (L2, elastic net), so that ``dW[l]`` includes its gradient.
     """
     L, m = len(activations), X.shape[1]
     net = ReferenceNetwork(parameters, activations, device, dtype)
     Xt = to_rows(X, device, dtype, requires_grad=True)
-    Zs, As = net(Xt)
+    rows = None if masks is None else [None if D is None else to_rows(D, device, dtype) for D in masks]
+    Zs, As = net(Xt, rows, keep_prob)
     J = torch_output_loss(activations[-1])(Zs[-1], to_rows(Y, device, dtype))
+    if penalty is not None:
+        J = J + penalty([linear.weight for linear in net.linears], m)
     J.backward()
     out: dict[str, np.ndarray] = {"J": np.asarray(J.item())}
     for l in range(1, L + 1):
@@ -94,25 +113,38 @@ def reference_pass(
 
 
 def reference_bounds(
-    parameters: Mapping[str, np.ndarray], Y: np.ndarray, activations: Sequence[str], ref: Mapping[str, np.ndarray]
+    parameters: Mapping[str, np.ndarray],
+    Y: np.ndarray,
+    activations: Sequence[str],
+    ref: Mapping[str, np.ndarray],
+    masks: Sequence[np.ndarray | None] | None = None,
+    keep_prob: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Rounding-error bounds (units of u) of every quantity of :func:`reference_pass`,
-    chained layer by layer through the forward and then the backward pass."""
+    chained layer by layer through the forward and then the backward pass (through
+    the dropout masks too, if ``masks`` and ``keep_prob`` were given to it). The bounds
+    of ``dW[l]`` are those of the data term; a penalty's term is added by its caller."""
     L = len(activations)
+    D = {l: masks[l - 1] for l in range(1, L + 1) if masks is not None and masks[l - 1] is not None}
     B: dict[str, Any] = {"A0": 0.0}
     for l in range(1, L + 1):
         W, b, name = parameters[f"W{l}"], parameters[f"b{l}"], activations[l - 1]
         B[f"Z{l}"] = linear_bound(W, ref[f"A{l - 1}"], b, B[f"A{l - 1}"])
-        B[f"A{l}"] = activation_bound(name, ref[f"Z{l}"], ref[f"A{l}"], B[f"Z{l}"])
+        if l in D:  # A[l] = g(Z[l]) * D / keep_prob; g(Z[l]) = A[l] * keep_prob where D = 1
+            B_g = activation_bound(name, ref[f"Z{l}"], ref[f"A{l}"] * keep_prob, B[f"Z{l}"])
+            B[f"A{l}"] = dropout_bound(ref[f"A{l}"], D[l], keep_prob, B_g)
+        else:
+            B[f"A{l}"] = activation_bound(name, ref[f"Z{l}"], ref[f"A{l}"], B[f"Z{l}"])
     B[f"dZ{L}"] = output_dZ_bound(ref[f"A{L}"], Y, B[f"A{L}"])
     for l in range(L, 0, -1):
         back = linear_backward_bounds(ref[f"dZ{l}"], ref[f"A{l - 1}"], parameters[f"W{l}"], B[f"dZ{l}"], B[f"A{l - 1}"])
         B[f"dW{l}"], B[f"db{l}"], B[f"dA{l - 1}"] = back["dW"], back["db"], back["dA_prev"]
         if l > 1:
-            name = activations[l - 2]
-            B[f"dZ{l - 1}"] = activation_backward_bound(
-                name, ref[f"Z{l - 1}"], ref[f"dA{l - 1}"], B[f"dA{l - 1}"], B[f"Z{l - 1}"]
-            )
+            name, dA, B_dA = activations[l - 2], ref[f"dA{l - 1}"], B[f"dA{l - 1}"]
+            if l - 1 in D:  # DROP-BWD: dA[l-1] * D / keep_prob before g'
+                dA = dA * D[l - 1] / keep_prob
+                B_dA = dropout_bound(dA, D[l - 1], keep_prob, B_dA)
+            B[f"dZ{l - 1}"] = activation_backward_bound(name, ref[f"Z{l - 1}"], dA, B_dA, B[f"Z{l - 1}"])
     return B
 
 
@@ -126,6 +158,7 @@ MODEL_SHAPES = [
     ((2, 3, 2, 1), ("sigmoid", "relu", "sigmoid"), 1),
     ((7, 2, 4, 3, 2), ("leaky_relu", "relu", "sigmoid", "softmax"), 6),
     ((4, 1), ("sigmoid",), 6),
+    ((6, 3, 4, 2, 1), ("relu", "relu", "relu", "sigmoid"), 11),  # the course's own architecture, L = 4
 ]
 
 
@@ -141,7 +174,8 @@ def _labels(rng: np.random.Generator, output: str, shape: tuple[int, int], dtype
 
 def draw_model(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     """X, non-zero-bias parameters and Y; redrawn until no piecewise layer has a
-    pre-activation within ``cases.KINK_MARGIN`` of 0."""
+    pre-activation within ``cases.KINK_MARGIN`` of 0, and no ReLU layer is dead (a dead
+    layer, or with m >= 4 a dead unit, has all-zero gradients: a bug there would hide)."""
     dims, acts, m = shape
     while True:
         case = {
@@ -151,7 +185,10 @@ def draw_model(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
             "activations": list(acts),
         }
         ref = reference_pass(case["parameters"], case["X"], case["Y"], acts, "cpu", torch.float64)
-        if not any(cases.near_kink(ref[f"Z{l}"]) for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED):
+        layers = range(1, len(acts) + 1)
+        if any(cases.near_kink(ref[f"Z{l}"]) for l in layers if acts[l - 1] in KINKED):
+            continue
+        if not any(cases.dead_relu(ref[f"Z{l}"]) for l in layers if acts[l - 1] == "relu"):
             return case
 
 
@@ -165,13 +202,24 @@ def _model_oracle(keys: str):
             names = [f"{q}{l}" for l in range(1, L + 1) for q in ("Z", "A")]
         else:
             names = [f"{q}{l}" for l in range(L, 0, -1) for q in ("dZ", "dW", "db")] + [f"dA{l}" for l in range(L)]
-        return {name: Reference(ref[name], bounds[name]) for name in names}
+        # dZ[l] is an extra of scratch_nn's model_backward (the course's returns dA, dW, db only)
+        return {name: Reference(ref[name], bounds[name], optional=name.startswith("dZ")) for name in names}
 
     return oracle
 
 
+def activation_kwargs(activations: list[str]) -> dict[str, Any]:
+    """How a case names its activations to ``model_forward``/``model_backward``: the
+    course's ``hidden_activation``/``output_activation`` when every hidden layer has
+    the same g (so that both ways of calling are exercised), else ``activations=``."""
+    hidden = set(activations[:-1])
+    if len(hidden) <= 1 and len(activations) > 1:
+        return {"hidden_activation": activations[0], "output_activation": activations[-1]}
+    return {"activations": activations}
+
+
 def _run_forward(impl: Any, case: Case) -> dict[str, Any]:
-    AL, caches = impl.model_forward(case["X"], case["parameters"], activations=case["activations"])
+    AL, caches = impl.model_forward(case["X"], case["parameters"], **activation_kwargs(case["activations"]))
     out = {f"Z{l}": cache[1] for l, cache in enumerate(caches, start=1)}
     out.update({f"A{l}": cache[0][0] for l, cache in enumerate(caches) if l > 0})
     out[f"A{len(caches)}"] = AL
@@ -179,8 +227,9 @@ def _run_forward(impl: Any, case: Case) -> dict[str, Any]:
 
 
 def _run_backward(impl: Any, case: Case) -> dict[str, Any]:
-    AL, caches = impl.model_forward(case["X"], case["parameters"], activations=case["activations"])
-    return impl.model_backward(AL, case["Y"], caches, activations=case["activations"])
+    kwargs = activation_kwargs(case["activations"])
+    AL, caches = impl.model_forward(case["X"], case["parameters"], **kwargs)
+    return impl.model_backward(AL, case["Y"], caches, **kwargs)
 
 
 register(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import traceback
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from .compare import Comparison, compare
 from .device import DTYPES, strict_float32
+from .diagnose import diagnose
 
 Case = dict[str, Any]
 
@@ -38,6 +39,13 @@ class Reference:
     value: np.ndarray
     bound: np.ndarray | float
     scalar: bool = False  # the contract returns a Python float here (a cost)
+    optional: bool = False  # an extra the contract does not require (e.g. dZ[l] in model_backward's dict)
+
+
+class NotApplicable(Exception):  # noqa: N818 - reads as a case status, like 'n/a'
+    """Raised by an implementation adapter when a case asks for something the
+    implementation cannot express (e.g. a tanh layer of a course-style module whose
+    ``L_model_forward`` has ReLU hidden layers fixed). The case is skipped, not failed."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,9 @@ class Entry:
     shapes: Sequence[Any]
     needs: tuple[str, ...] = ()
     variant: str = ""
+    #: the dtypes the entry is meaningful in (None: every dtype). A finite-difference oracle, for
+    #: one, is float64 only: in float32 its rounding error (u·|J|/h) is as large as the gradient.
+    dtypes: tuple[str, ...] | None = None
 
     @property
     def key(self) -> str:
@@ -60,7 +71,8 @@ class Entry:
 REGISTRY: list[Entry] = []
 
 #: the torch_reference modules whose import registers entries, in catalogue order
-CONCEPT_MODULES = ["activations", "layers", "losses", "model", "initializers", "data"]
+CONCEPT_MODULES = ["activations", "layers", "losses", "model", "initializers", "data", "dropout", "regularization"]
+CONCEPT_MODULES += ["loops", "trajectories", "gradient_check"]  # issue 4: derivations verified three ways
 
 
 def register(entry: Entry) -> Entry:
@@ -97,7 +109,7 @@ class CaseResult:
     seed: int
     shape: Any
     comparisons: list[Comparison] = field(default_factory=list)
-    status: str = "pass"  # pass | FAIL | error | not implemented
+    status: str = "pass"  # pass | FAIL | error | not implemented | n/a
     message: str = ""
 
     @property
@@ -115,8 +127,17 @@ class CaseResult:
         lines = [f"{self.label}: {self.status}"]
         if self.message:
             lines.append("  " + self.message)
-        lines += ["  " + c.detail for c in self.comparisons if not c.passed]
+        for c in self.comparisons:
+            if not c.passed:
+                lines.append("  " + c.detail)
+                if c.diagnosis:
+                    lines.append("    likely cause: " + c.diagnosis)
         return "\n".join(lines)
+
+    @property
+    def diagnoses(self) -> list[str]:
+        """The likely causes found for the failed comparisons of this case."""
+        return [c.diagnosis for c in self.comparisons if c.diagnosis]
 
 
 def _last_frame(exc: BaseException) -> str:
@@ -138,14 +159,27 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
         expected = entry.oracle(case, device, torch_dtype)
     try:
         actual = entry.run(impl, case)
+    except NotApplicable as exc:
+        result.status, result.message = "n/a", str(exc)
+        return result
     except Exception as exc:  # the implementation under test failed: report, don't crash
         result.status, result.message = "error", _last_frame(exc)
         return result
+    if not isinstance(actual, dict):
+        result.status, result.message = "error", f"expected a dict of results, got {type(actual).__name__}"
+        return result
     for name, ref in expected.items():
         if name not in actual:
-            result.comparisons.append(Comparison(name, False, detail=f"{name} was not returned"))
+            if not ref.optional:
+                skipped = name[-1].isdigit() and name.startswith("d")
+                cause = "a loop that skips this layer (check the range of the backward loop)" if skipped else ""
+                result.comparisons.append(Comparison(name, False, detail=f"{name} was not returned", diagnosis=cause))
             continue
-        result.comparisons.append(compare(name, actual[name], ref.value, ref.bound, np_dtype, ref.scalar))
+        comparison = compare(name, actual[name], ref.value, ref.bound, np_dtype, ref.scalar)
+        if not comparison.passed:
+            cause = diagnose(name, actual[name], ref.value, ref.bound, np_dtype, case, expected, ref.scalar)
+            comparison = replace(comparison, diagnosis=cause or "")
+        result.comparisons.append(comparison)
     if not all(c.passed for c in result.comparisons):
         result.status = "FAIL"
     return result
@@ -165,8 +199,21 @@ class Row:
     worst_fraction: float = 0.0
     status: str = "pass"
     worst: str = ""  # the worst case's label and detail
+    skipped: int = 0  # cases the implementation cannot express (n/a)
+
+    @property
+    def failed(self) -> bool:
+        """FAIL or error: the implementation disagrees (missing or n/a is not a failure)."""
+        return self.status in ("FAIL", "error")
 
     def add(self, result: CaseResult) -> None:
+        if result.status == "n/a":
+            self.skipped += 1
+            if self.cases == 0:
+                self.status, self.worst = "n/a", result.report()
+            return
+        if self.status == "n/a":
+            self.status, self.worst = "pass", ""
         self.cases += 1
         order = {"pass": 0, "not implemented": 1, "FAIL": 2, "error": 3}
         if order[result.status] > order[self.status]:
@@ -198,6 +245,8 @@ def verify(
             continue
         for device in devices:
             for dtype in dtypes:
+                if entry.dtypes is not None and dtype not in entry.dtypes:
+                    continue
                 row = rows.setdefault((entry.id, device, dtype), Row(entry.id, entry.equation, device, dtype))
                 for seed in seeds:
                     for shape in entry.shapes:

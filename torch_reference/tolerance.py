@@ -83,8 +83,9 @@ def linear_bound(W: np.ndarray, A_prev: np.ndarray, b: np.ndarray, B_A_prev: np.
 
 def _sigmoid64(Z: np.ndarray) -> np.ndarray:
     Z = np.asarray(Z, dtype=np.float64)
-    with np.errstate(over="ignore", under="ignore"):
-        return np.where(Z >= 0, 1 / (1 + np.exp(-Z)), np.exp(Z) / (1 + np.exp(Z)))
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(Z))  # never overflows: both branches stay finite at any |z|
+    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def derivatives(name: str, Z: np.ndarray, slope: float = 0.01, alpha: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -234,3 +235,281 @@ def update_bound(P: np.ndarray, dP: np.ndarray, alpha: float) -> np.ndarray:
     """Bound of ``P - α dP``: ``2|α dP| + |P - α dP|`` (product, then difference)."""
     step = alpha * _abs(dP)
     return 2 * step + np.abs(np.asarray(P, np.float64) - alpha * np.asarray(dP, np.float64))
+
+
+# ----------------------------------------------------------------------- losses from probabilities or logits
+def probability_loss_bound(output: str, AL: np.ndarray, Y: np.ndarray, B_AL: np.ndarray | float = 0.0) -> np.ndarray:
+    """Bound of each per-example loss computed *from the probabilities* A[L] (the notes' route), ``(1, m)``.
+
+    sigmoid + BCE, ``-log a`` or ``-log(1 - a)``: ``B_A / a`` (or ``B_A / (1 - a)``) carried through the log,
+    1 for ``1 - a``, ``ELEMENTARY·|loss|`` for the log; softmax + CE: the same per class with ``y_k > 0``,
+    plus ``n·|loss|`` for the sum over classes; linear + half squared error: ``|a - y|·B_A`` carried, and
+    ``(n + 2)·(1/2)(a - y)^2`` for the difference, the square and the sum over the n outputs.
+    """
+    A, Y = np.asarray(AL, np.float64), np.asarray(Y, np.float64)
+    B_A = np.broadcast_to(np.asarray(B_AL, np.float64), A.shape)
+    n = A.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if output == "sigmoid":
+            p = np.where(Y == 1, A, 1 - A)
+            losses = -np.log(p)
+            B = np.where(p > 0, B_A / p, np.inf) + 1 + ELEMENTARY * np.abs(losses)
+            return (B + n * np.abs(losses)).sum(axis=0, keepdims=True)
+        if output == "softmax":
+            logA = np.log(np.where(Y > 0, A, 1.0))
+            losses = -(Y * logA).sum(axis=0, keepdims=True)
+            per_class = np.where(Y > 0, Y * (B_A / np.where(Y > 0, A, 1.0) + ELEMENTARY * np.abs(logA)), 0.0)
+            return per_class.sum(axis=0, keepdims=True) + n * np.abs(losses)
+    if output == "linear":
+        d = A - Y
+        return (np.abs(d) * B_A + (n + 2) * 0.5 * d**2).sum(axis=0, keepdims=True)
+    raise ValueError(f"no loss is paired with output activation {output!r}")
+
+
+def logit_loss_bound(output: str, ZL: np.ndarray, Y: np.ndarray, B_ZL: np.ndarray | float = 0.0) -> np.ndarray:
+    """Bound of each per-example loss computed *from the logits* Z[L] in a stable form, ``(1, m)``.
+
+    sigmoid + BCE as ``max(z, 0) - z·y + log1p(e^-|z|)``: ``|σ(z) - y|·B_Z`` carried (the loss's derivative),
+    ``(2·ELEMENTARY + 2)`` times the magnitudes of its terms (exp, log1p, two additions);
+    softmax + CE as ``max z + log sum_k e^(z_k - max z) - sum_k y_k z_k``: ``sum_k |a_k - y_k|·max_k B_Z``
+    carried, the log-sum-exp's own rounding (softmax's ``ELEMENTARY(2 + log n) + n + 2 + 2|z - max z|``),
+    ``n·sum |y z|`` for the dot product and 2 roundings of each of the three magnitudes added;
+    linear: as :func:`probability_loss_bound` (the output is the logit).
+    """
+    Z, Y = np.asarray(ZL, np.float64), np.asarray(Y, np.float64)
+    B_Z = np.broadcast_to(np.asarray(B_ZL, np.float64), Z.shape)
+    n = Z.shape[0]
+    if output == "sigmoid":
+        with np.errstate(under="ignore", over="ignore"):
+            soft = np.log1p(np.exp(-np.abs(Z)))
+            s = np.where(Z >= 0, 1 / (1 + np.exp(-np.abs(Z))), np.exp(-np.abs(Z)) / (1 + np.exp(-np.abs(Z))))
+        terms = np.abs(np.maximum(Z, 0) - Z * Y) + soft
+        B = np.abs(s - Y) * B_Z + (2 * ELEMENTARY + 2) * terms
+        return (B + n * terms).sum(axis=0, keepdims=True)
+    if output == "softmax":
+        zmax = Z.max(axis=0, keepdims=True)
+        with np.errstate(under="ignore"):
+            e = np.exp(Z - zmax)
+        S = e.sum(axis=0, keepdims=True)
+        A = e / S
+        carried = np.abs(A - Y).sum(axis=0, keepdims=True) * B_Z.max(axis=0, keepdims=True)
+        lse = ELEMENTARY * (2 + np.log(n)) + n + 2 + 2 * np.abs(Z - zmax).max(axis=0, keepdims=True)
+        yz = np.abs(Y * Z).sum(axis=0, keepdims=True)
+        magnitudes = np.abs(zmax) + np.log(S) + yz
+        return carried + lse + ELEMENTARY * np.log(S) + n * yz + 2 * magnitudes
+    if output == "linear":
+        return probability_loss_bound("linear", Z, Y, B_Z)
+    raise ValueError(f"no loss is paired with output activation {output!r}")
+
+
+# ----------------------------------------------------------------------- finite differences
+def finite_difference_bound(
+    D_h: np.ndarray, D_2h: np.ndarray, h: float, B_f: np.ndarray | float, theta: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Bound, in units of u (float64), of ``|D(h) - f'(θ)|`` for the centered difference
+    ``D(h) = (f(θ + h) - f(θ - h)) / 2h`` of a function evaluated in float64.
+
+    Two error sources (Higham ch. 1; Nocedal & Wright §8.1):
+
+    * truncation: ``D(h) = f'(θ) + (h²/6) f'''(θ) + O(h⁴)``. The third derivative is not known, so it is
+      estimated a posteriori from a second difference with step 2h (Richardson):
+      ``D(2h) - D(h) = 3·(h²/6) f''' + (rounding of both)``, hence
+      ``(h²/6)|f'''| <= (|D(2h) - D(h)| + 1.5 R) / 3``;
+    * rounding: each evaluation of f is off by at most ``u·B_f`` (B_f from the function's own bounds),
+      and the rounded arguments ``fl(θ ± h)`` by ``u·|θ ± h|``, which moves f by ``|f'|·u·|θ ± h|``; so
+      ``D(h)`` is off by at most ``R = u·(B_f + |D(h)|·(|θ| + 2h)) / h`` and ``D(2h)`` by ``R / 2``.
+
+    Together: ``|D(h) - f'(θ)| <= |D(2h) - D(h)| / 3 + 1.5·R`` (to first order; the O(h⁴) term is far
+    below R for the steps used). ``h`` should be near the optimum ``(3 u B_f / |f'''|)^(1/3)``, about
+    1e-5 for O(1) values: smaller steps are dominated by rounding (the course's ε = 1e-7 gives
+    R ≈ 1e-9·|J|), larger ones by truncation.
+    """
+    u = unit_roundoff(np.float64)
+    D_h, D_2h = np.asarray(D_h, np.float64), np.asarray(D_2h, np.float64)
+    R = u * (np.asarray(B_f, np.float64) + np.abs(D_h) * (np.abs(np.asarray(theta, np.float64)) + 2 * h)) / h
+    return (np.abs(D_2h - D_h) / 3 + 1.5 * R) / u
+
+
+# ----------------------------------------------------------------------- whole trajectories (GD-LOOP)
+def trajectory_bound(
+    step_bounds: np.ndarray, contraction: np.ndarray, grad_norms: np.ndarray, cost_bounds: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Bounds (units of u) of the cost history and of the final parameters of K gradient-descent steps.
+
+    One evaluation of the loop stays within ``u·ε_k`` (2-norm over all parameters) of the exact
+    trajectory θ*_k, with ``ε_0 = 0`` (both start from the same parameters) and, to first order,
+    ``ε_{k+1} = ρ_k ε_k + s_k``:
+
+    * ``s_k = ‖update_bound + α·B_dθ‖₂``: the rounding of step k itself (the gradient's bound carried by
+      α, then the product and difference of the update), evaluated at θ*_k;
+    * ``ρ_k = ‖I - α H(θ*_k)‖₂ = max_i |1 - α μ_i|``, μ_i the eigenvalues of the Hessian of J at θ*_k: how
+      much one step ``θ -> θ - α ∇J(θ)`` can stretch a perturbation (a Lipschitz factor; > 1 where J is
+      not convex or α is too large for the local curvature).
+
+    The cost at iteration k is off by at most ``B_J,k + ‖∇J(θ*_k)‖₂·ε_k``. Returns the cost bounds
+    ``(K,)`` and ``ε_K``, a bound of every final parameter (each element is at most the 2-norm).
+    """
+    step_bounds, contraction = np.asarray(step_bounds, np.float64), np.asarray(contraction, np.float64)
+    eps, costs = 0.0, []
+    for k in range(len(step_bounds)):
+        costs.append(cost_bounds[k] + grad_norms[k] * eps)
+        eps = contraction[k] * eps + step_bounds[k]
+    return np.asarray(costs, np.float64), float(eps)
+
+
+# ----------------------------------------------------------------------- dropout and regularization (issue 3)
+def dropout_bound(
+    value: np.ndarray, D: np.ndarray | float = 1.0, keep_prob: float = 1.0, B_A: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Bound of ``A * D / keep_prob`` (DROP-FWD) or ``dA * D / keep_prob`` (DROP-BWD), D a 0/1 mask:
+    ``(D / keep_prob)·B_A + 2|value|``. ``A * D`` is exact; one rounding for the division (or for
+    PyTorch's multiplication by ``fl(1 / (1 - p))``) and one for keep_prob itself, rounded to the dtype."""
+    carried = np.asarray(D, np.float64) / keep_prob * np.asarray(B_A, np.float64) if np.any(B_A) else 0.0
+    return carried + 2 * _abs(value)
+
+
+def penalty_bound(penalty: float, count: int) -> float:
+    """Bound of a weight penalty ``(λ/(2m)) Σ W²`` (COST-L2) or ``(λ1 Σ|W| + λ2 Σ W²)/m`` (COST-ENET), a
+    sum of ``count`` non-negative terms: ``(count + 5)·penalty``. Each square takes 1 rounding and the sum
+    at most ``count - 1`` (γ_count, any order); the constants λ/(2m) (or λ1, λ2 and 1/m) rounded to the
+    dtype, their products and the final addition of the two sums take at most 5 more. All terms being
+    non-negative, every rounding is relative to the penalty itself."""
+    return (count + 5) * abs(float(penalty))
+
+
+def penalty_gradient_bound(parts: np.ndarray, total: np.ndarray, B_data: np.ndarray | float = 0.0) -> np.ndarray:
+    """Bound of ``dW = dW_data + R``, R a penalty's gradient: ``(λ/m) W`` (REG-L2-GRAD) or
+    ``(λ1 sign W + 2 λ2 W)/m`` (REG-ENET-GRAD), with ``parts`` = the sum of the magnitudes of R's terms
+    (``|λ W / m|``, or ``(λ1 |sign W| + 2 λ2 |W|)/m``): ``B_data + 4·parts + |total|``. Each term of R
+    takes at most 4 roundings (its constant rounded to the dtype, λ/m or λ·(1/m), the product with W or
+    sign W, and the sum of the two terms, or autograd's chain ``1/m → ·λ → ·2W``), and adding it to the
+    data gradient one more, relative to the result."""
+    return np.asarray(B_data, np.float64) + 4 * _abs(parts) + _abs(total)
+
+
+def max_norm_bound(W: np.ndarray, c: float, B_W: np.ndarray | float = 0.0) -> np.ndarray:
+    """Bound of REG-MAXNORM, each row ``w`` of W becoming ``w·c/(‖w‖₂ + eps)`` if ``‖w‖₂ > c``.
+
+    Rescaled rows: the row's norm takes ``(k + 1)/2 + 1`` relative roundings (k squares and their sum,
+    halved by the square root, plus the root's own), then ``+ eps``, ``c/·``, c rounded to the dtype and
+    ``w·scale`` take 4 more: ``((k + 1)/2 + 5)·|result|``; an error ``B_W`` already in w is carried by the
+    map ``w -> c·w/‖w‖``, whose Jacobian ``(c/‖w‖)(I - ŵŵᵀ)`` has 2-norm ``c/‖w‖ < 1``: at most
+    ``(c/‖w‖)·‖B_W row‖₂`` per element. Other rows are copied: ``B_W``. (Rows must not lie within their
+    bound of ‖w‖ = c, where the two sides could take different branches; the cases keep them away.)
+    """
+    W64 = np.asarray(W, np.float64)
+    k = W64.shape[1]
+    norms = np.sqrt((W64**2).sum(axis=1, keepdims=True))
+    B_W = np.broadcast_to(np.asarray(B_W, np.float64), W64.shape)
+    scaled = norms > c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(scaled, W64 * c / norms, W64)
+        carried_scaled = np.where(scaled, c / norms, 0.0) * np.sqrt((B_W**2).sum(axis=1, keepdims=True))
+    own = ((k + 1) / 2 + 5) * np.abs(result)
+    return np.where(scaled, carried_scaled + own, B_W)
+
+
+def formula_difference_bound(difference: np.ndarray | float, dtype: torch.dtype | np.dtype | type) -> np.ndarray:
+    """A known difference between two *formulas* (not a rounding error), computed exactly in float64,
+    written in units of u of ``dtype`` so that it can be added to a bound: ``|difference| / (2u)``
+    (halved because :func:`tolerance` doubles a bound, which counts two evaluations' rounding).
+
+    Used for ``torch.renorm``'s ``c / (‖w‖ + 1e-7)`` against the notes' ``c / ‖w‖`` (REG-MAXNORM): the
+    rescaled weights differ by ``|w_i|·c·1e-7 / (‖w‖(‖w‖ + 1e-7))``, about ``1e-7/‖w‖`` relative; that is
+    ~1 u in float32 but ~10^9 u in float64, so in float64 the notes' formula is only as close to PyTorch
+    as this difference says.
+    """
+    return np.abs(np.asarray(difference, np.float64)) / (2 * unit_roundoff(dtype))
+
+
+def sampling_bound(dtype: torch.dtype | np.dtype | type, std_error: float, z: float = 6.0) -> float:
+    """The bound (units of u) whose :func:`tolerance` is ``z`` standard errors of a sample
+    statistic, for the rows that compare a *sample* with a formula (a random draw that
+    cannot be replayed). At z = 6 the false-positive rate is 2·Φ(-6) ≈ 2e-9 per value."""
+    return z * std_error / (2 * unit_roundoff(dtype))
+
+
+# ----------------------------------------------------------------------- the notes' claims, run (issue 6)
+def collapsed_linear_bounds(parameters: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CLAIM-LINEAR: bounds (units of u) of the two routes to the output of an identity-activation network.
+
+    Network route, layer by layer: ``Z[l] = W[l] Z[l-1] + b[l]`` (``A[l] = Z[l]`` is an exact copy), each
+    layer's own :func:`linear_bound` plus the previous layer's error carried by ``|W[l]|``.
+    Collapsed route, the notes' ``W' = W[L] ... W[1]``, ``b' = W[L](... (W[2] b[1] + b[2]) ...) + b[L]``,
+    then ``Z' = W' X + b'``: each product is a :func:`linear_bound` with the error already in its right
+    factor carried; the final product adds ``B_W' @ |X| + B_b'`` for the errors of W' and b'.
+
+    Returns ``(B_network, B_collapsed)``, both of Z[L]'s shape ``(n[L], m)``. Values are taken in float64.
+    """
+    L = sum(1 for k in parameters if k.startswith("W"))
+    W = [np.asarray(parameters[f"W{l}"], np.float64) for l in range(1, L + 1)]
+    b = [np.asarray(parameters[f"b{l}"], np.float64) for l in range(1, L + 1)]
+    A = np.asarray(X, np.float64)
+
+    B_net: np.ndarray | float = 0.0
+    for l in range(L):
+        B_net = linear_bound(W[l], A, b[l], B_net)
+        A = W[l] @ A + b[l]
+
+    P, c = W[0], b[0]
+    B_P: np.ndarray | float = 0.0
+    B_c: np.ndarray | float = 0.0
+    for l in range(1, L):
+        B_P = linear_bound(W[l], P, np.zeros((W[l].shape[0], 1)), B_P)
+        B_c = linear_bound(W[l], c, b[l], B_c)
+        P, c = W[l] @ P, W[l] @ c + b[l]
+    B_collapsed = linear_bound(P, np.asarray(X, np.float64), c)
+    B_collapsed = B_collapsed + np.broadcast_to(B_P, P.shape) @ _abs(X) + B_c
+    return np.asarray(B_net, np.float64), B_collapsed
+
+
+def trajectory_deviation_bounds(step_bounds: np.ndarray, contraction: np.ndarray) -> np.ndarray:
+    """``ε_k`` for k = 0..K (units of u): the bound of :func:`trajectory_bound` on the parameters after k
+    steps (``ε_0 = 0``, ``ε_{k+1} = ρ_k ε_k + s_k``), for checks made at every iteration (CLAIM-SYMMETRY:
+    hidden units that are identical in exact arithmetic differ by at most twice this)."""
+    K = len(step_bounds)
+    zeros = np.zeros(K)
+    return np.array([trajectory_bound(step_bounds[:k], contraction[:k], zeros[:k], zeros[:k])[1] for k in range(K + 1)])
+
+
+def twin_contraction(deviations: np.ndarray) -> np.ndarray:
+    """Per-step stretch factors ``ρ̂_k = max(1, d_{k+1} / d_k)`` of a perturbation carried along a trajectory.
+
+    For networks too large for the exact Hessian at every step (``trajectories.reference_trajectory``
+    computes ``ρ_k = ‖I - α H_k‖₂`` exactly; for the 64-25-10 digits network one Hessian costs ~20 s),
+    the stretch is *measured*: a twin float64 trajectory is started from ``θ_0 + η`` (η random, tiny:
+    far above rounding, far below any nonlinearity) and ``d_k = ‖θ'_k - θ_k‖₂`` is recorded. The twin's
+    perturbation grows like the linearized dynamics that also carry every rounding error, so
+    ``d_{k+1}/d_k`` estimates the stretch of step k. It is an estimate, not a worst case (a random
+    direction's growth can fall short of the most stretched direction's), so contraction is never
+    credited: factors below 1 count as 1. (The worst case ``prod_k ‖I - α H_k‖₂`` is of no use here:
+    near the initial saddle of the digits network ``α·|μ_min| ≈ 0.2``, and 1.2^1000 is not a bound.)
+    """
+    d = np.asarray(deviations, np.float64)
+    return np.maximum(1.0, d[1:] / d[:-1])
+
+
+def minimizer_distance_bound(grad_norm_i: float, grad_norm_j: float, mu: float) -> float:
+    """CLAIM-LR-CONVEX: ``‖θ_i - θ_j‖₂ <= (‖∇J(θ_i)‖₂ + ‖∇J(θ_j)‖₂) / μ`` for a cost that is μ-strongly
+    convex on a convex set holding both points. (Strong convexity gives
+    ``<∇J(θ_i) - ∇J(θ_j), θ_i - θ_j> >= μ ‖θ_i - θ_j‖²``; Cauchy-Schwarz and the triangle inequality do
+    the rest.) An absolute distance, not units of u: the gradient norms passed in must already include
+    the rounding of their evaluation (an upper bound of the exact gradient's norm)."""
+    if not mu > 0:
+        raise ValueError(f"mu must be > 0 (strong convexity), got {mu}")
+    return (float(grad_norm_i) + float(grad_norm_j)) / mu
+
+
+def suboptimality_bound(grad_norm: float, mu: float) -> float:
+    """CLAIM-LR-CONVEX: ``J(θ) - J(θ*) <= ‖∇J(θ)‖₂² / (2μ)`` for a μ-strongly convex cost (the
+    Polyak-Łojasiewicz inequality). An absolute cost gap, not units of u."""
+    if not mu > 0:
+        raise ValueError(f"mu must be > 0 (strong convexity), got {mu}")
+    return float(grad_norm) ** 2 / (2 * mu)
+
+
+def max_norm_row_norm_bound(k: int, c: float) -> float:
+    """Bound of ``‖w‖₂`` recomputed from a row of length k that REG-MAXNORM rescaled to norm c:
+    each rescaled element is within ``((k + 1)/2 + 5)·u`` relative (:func:`max_norm_bound`), and the
+    norm itself takes ``(k + 1)/2 + 1`` more: ``(k + 7)·c``. A row left alone keeps its norm < c."""
+    return (k + 7) * abs(float(c))

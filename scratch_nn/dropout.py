@@ -1,0 +1,135 @@
+"""Inverted dropout, in the notes' notation.
+
+Catalogue IDs: DROP-MASK, DROP-FWD, DROP-BWD, DROP-EXPECT.
+
+Shapes: ``A``, ``dA`` and the mask ``D`` are all ``(n[l], m)``: one keep/drop
+decision per unit *and per example*. (A ``(n[l], 1)`` mask would drop the same
+units for every example of the batch: a different, wrong, method.)
+
+==============  ===================================================================
+DROP-MASK       ``U ~ Uniform[0, 1)`` of A's shape, ``D = (U < keep_prob)``
+DROP-FWD        ``A = A * D / keep_prob``
+DROP-BWD        ``dA = dA * D / keep_prob``  (the *same* D as the forward pass)
+DROP-EXPECT     ``E[A * D / keep_prob] = A`` because ``E[D] = keep_prob``; the number
+                of kept units is Binomial(size, keep_prob); ``keep_prob = 1`` is the
+                identity
+==============  ===================================================================
+
+Conventions:
+
+* ``keep_prob`` is the probability of **keeping** a unit, in ``(0, 1]``. PyTorch's
+  ``F.dropout(A, p)`` takes the probability of **dropping** it: ``p = 1 - keep_prob``.
+* "Inverted" dropout divides by ``keep_prob`` at training time, so the expected
+  activation is unchanged and nothing is rescaled at test time (where dropout is
+  simply off). Forgetting the ``/ keep_prob`` shrinks every activation by
+  ``keep_prob`` on average.
+* ``U`` is drawn as ``rng.random(A.shape)`` (float64) from the
+  ``numpy.random.Generator`` passed in, and compared with ``keep_prob`` in float64:
+  replaying the same generator replays the same mask. PyTorch's generator cannot
+  reproduce NumPy's draws, so the comparisons with PyTorch share the mask itself.
+* ``D`` has A's dtype and holds exactly 0 and 1 (the course's
+  ``np.where(U < keep_prob, 1, 0)`` is an int64 array, and ``float32 * int64`` would
+  silently upcast to float64).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_array, check_same_dtype, check_shape
+
+
+def check_keep_prob(keep_prob: object) -> float:
+    """Return ``keep_prob`` as a Python float, or raise: TypeError if it is not a real
+    number, ValueError unless ``0 < keep_prob <= 1``.
+
+    (A Python float, because NumPy 2 treats a ``np.float64`` scalar as float64 and
+    ``float32_array / np.float64(0.8)`` would silently upcast.)
+    """
+    if isinstance(keep_prob, (bool, np.bool_)) or not isinstance(keep_prob, (int, float, np.integer, np.floating)):
+        raise TypeError(f"keep_prob must be a real number in (0, 1], got {type(keep_prob).__name__}")
+    keep_prob = float(keep_prob)
+    if not (0.0 < keep_prob <= 1.0):  # also rejects NaN
+        raise ValueError(
+            f"keep_prob must lie in (0, 1] (the probability of KEEPING a unit), got {keep_prob}; "
+            "keep_prob = 0 would drop everything and divide by 0"
+        )
+    return keep_prob
+
+
+def _check_rng(rng: object) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(1)), got {type(rng).__name__}; "
+            "dropout never uses NumPy's global random state"
+        )
+    return rng
+
+
+def dropout_mask(
+    shape: tuple[int, ...], keep_prob: float, rng: np.random.Generator, dtype: type | np.dtype = np.float64
+) -> np.ndarray:
+    """DROP-MASK: ``D = (U < keep_prob)`` with ``U = rng.random(shape)`` ~ Uniform[0, 1).
+
+    Args: ``shape`` the activation's shape ``(n[l], m)``; ``keep_prob`` in (0, 1];
+    ``rng`` a ``numpy.random.Generator``; ``dtype`` float32 or float64.
+    Returns: ``D`` of ``shape`` and ``dtype``, entries exactly 0.0 or 1.0.
+    """
+    keep_prob = check_keep_prob(keep_prob)
+    rng = _check_rng(rng)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    U = rng.random(shape)
+    return (U < keep_prob).astype(dtype)
+
+
+def dropout_forward(A: np.ndarray, keep_prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """DROP-MASK + DROP-FWD: ``D = (U < keep_prob)``, ``A = A * D / keep_prob``.
+
+    Args: ``A`` (n[l], m), the activations of a hidden layer; ``keep_prob`` in (0, 1];
+    ``rng`` a ``numpy.random.Generator`` (one ``rng.random(A.shape)`` draw per call).
+    Returns: the dropped activations ``(n[l], m)`` (a new array, A's dtype) and the
+    mask ``D`` ``(n[l], m)`` (A's dtype, 0/1), which the backward pass needs.
+    ``keep_prob = 1`` returns a copy of A and a mask of ones (DROP-EXPECT).
+    """
+    check_array("A", A, finite=True)
+    keep_prob = check_keep_prob(keep_prob)
+    rng = _check_rng(rng)
+    D = dropout_mask(A.shape, keep_prob, rng, A.dtype)
+    A = A * D / keep_prob
+    return A, D
+
+
+def _check_mask(D: object, dA: np.ndarray) -> np.ndarray:
+    if not isinstance(D, np.ndarray):
+        raise TypeError(f"D must be the numpy mask returned by dropout_forward, got {type(D).__name__}")
+    if D.dtype != dA.dtype:
+        raise TypeError(
+            f"D has dtype {D.dtype} but dA is {dA.dtype}: the mask must have the activations' dtype "
+            f"(an integer or bool mask would be silently converted; use D.astype(dA.dtype))"
+        )
+    check_shape("D", D, dA.shape, "the mask has A[l]'s full shape (n[l], m), one entry per unit and example")
+    if not np.isin(D, (0.0, 1.0)).all():
+        bad = D[~np.isin(D, (0.0, 1.0))].flat[0]
+        raise ValueError(
+            f"D must contain only 0 and 1 (the mask returned by dropout_forward); found {bad}. "
+            "Pass D itself, not D / keep_prob"
+        )
+    return D
+
+
+def dropout_backward(dA: np.ndarray, D: np.ndarray, keep_prob: float) -> np.ndarray:
+    """DROP-BWD: ``dA = dA * D / keep_prob``, with the mask ``D`` of the forward pass.
+
+    Args: ``dA`` (n[l], m), the gradient with respect to the dropped activations;
+    ``D`` (n[l], m), the 0/1 mask returned by :func:`dropout_forward` (same dtype as
+    ``dA``); ``keep_prob`` the same value as in the forward pass.
+    Returns: the gradient with respect to the activations before dropout,
+    ``(n[l], m)``, a new array of dA's dtype.
+    """
+    check_array("dA", dA, finite=True)
+    keep_prob = check_keep_prob(keep_prob)
+    _check_mask(D, dA)
+    check_same_dtype(dA=dA, D=D)
+    return dA * D / keep_prob

@@ -1,0 +1,27 @@
+"""The checker's power, measured by mutation testing (torch_reference/mutation.py).
+
+Default run: every mutant of the layer equations (layers.py: dW, db, dA_prev, Z)
+is killed by the registry. Slow run: the score over the whole of scratch_nn,
+whose survivors are listed and accounted for in docs/mutation.md.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from torch_reference.mutation import run
+
+
+def test_every_mutant_of_the_layer_equations_is_killed():
+    results = run(["layers"])
+    assert len(results) >= 10
+    survivors = [f"layers.py:{m.line}: {m.description}" for m in results if not m.killed]
+    assert survivors == []
+
+
+@pytest.mark.slow
+def test_mutation_score_of_scratch_nn():
+    results = run()
+    score = sum(m.killed for m in results) / len(results)
+    print(f"mutation score {score:.1%} of {len(results)}")
+    assert score >= 0.85

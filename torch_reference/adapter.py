@@ -1,0 +1,224 @@
+"""Presenting a user's module through the contract of DESIGN.md.
+
+Students write the course's spellings and signatures, not ours. The adapter
+accepts, for any module:
+
+* the course's names as aliases (``L_model_forward`` for ``model_forward``,
+  ``initialize_parameters_deep`` for ``initialize_parameters``, ...);
+* helpers that return ``(A, cache)`` (the course's ``sigmoid(Z)``, ``relu(Z)``) or
+  take the cache (``relu_backward(dA, cache)``, where the cache is Z);
+* whole-model functions with the course's fixed signatures
+  (``L_model_forward(X, parameters)``: ReLU hidden layers, sigmoid output;
+  ``L_model_backward(AL, Y, caches)``): cases they cannot express (a tanh layer, a
+  softmax output) are skipped as "n/a", not failed;
+* either subgradient convention at exactly 0, when the function takes no
+  ``convention`` argument (a value at 0 other than both conventions' still fails);
+* ``initialize_parameters_deep(layer_dims)`` that seeds NumPy's global generator
+  itself: its draws cannot be replayed against PyTorch, so the exact INIT rows are
+  "n/a" for it.
+
+Keyword arguments the user's function does not take are dropped; positional
+arguments are passed as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .registry import NotApplicable
+
+#: contract name -> the course's other spellings
+ALIASES: dict[str, tuple[str, ...]] = {
+    "model_forward": ("L_model_forward", "forward_propagation"),
+    "model_backward": ("L_model_backward", "backward_propagation"),
+    "initialize_parameters": ("initialize_parameters_deep",),
+    "compute_cost": ("compute_cost",),
+    "compute_cost_with_regularization": ("compute_cost_with_regularization",),
+    "dropout_forward": ("forward_propagation_with_dropout_layer",),
+    "one_hot": ("one_hot_encoding", "onehot", "one_hot_encode"),
+    "linear_backward_activation": ("linear_activation_backward_identity", "identity_backward"),
+    "linear": ("identity",),
+}
+
+ACTIVATION_FORWARD = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "linear")
+ACTIVATION_BACKWARD = {f"{name}_backward": name for name in ACTIVATION_FORWARD if name != "linear"}
+ACTIVATION_BACKWARD["linear_backward_activation"] = "linear"
+#: PyTorch's g'(0) as a multiple of dA, for the kinked activations
+_TORCH_AT_ZERO: dict[str, Callable[[dict[str, Any]], float]] = {
+    "relu": lambda kw: 0.0,
+    "leaky_relu": lambda kw: kw.get("slope", 0.01),
+    "elu": lambda kw: kw.get("alpha", 1.0),
+}
+COURSE_ACTIVATIONS = ("relu", "sigmoid")
+
+
+def _accepts(func: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature: assume yes
+        return True
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+#: keyword arguments that may be dropped for a function that does not take them, at these
+#: values (they then change nothing); any other unaccepted argument makes the case n/a
+NEUTRAL = {"dtype": None, "keep_prob": 1.0, "lambd": 0.0, "rng": None, "convention": None, "slope": 0.01, "alpha": 1.0}
+
+
+def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func`` with the keyword arguments it accepts; raise NotApplicable if one it
+    does not accept would have changed the result (e.g. ``keep_prob=0.8``)."""
+    passed = {}
+    for key, value in kwargs.items():
+        if _accepts(func, key):
+            passed[key] = value
+        elif key not in NEUTRAL or (NEUTRAL[key] is not None and value != NEUTRAL[key]):
+            name = getattr(func, "__name__", "the function")
+            raise NotApplicable(f"{name} takes no {key} argument (case needs {key}={value!r})")
+    return func(*args, **passed)
+
+
+def _first_of_pair(out: Any) -> Any:
+    """The course's helpers return ``(A, cache)``: keep A."""
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], np.ndarray):
+        return out[0]
+    return out
+
+
+class Adapter:
+    """The contract view of ``module``: ``Adapter(m).model_forward`` is ``m.model_forward``
+    or ``m.L_model_forward``, wrapped so that it answers in the contract's terms."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+        self.__name__ = getattr(module, "__name__", "impl")
+
+    def _find(self, name: str) -> tuple[str, Callable[..., Any]] | None:
+        for candidate in (name, *ALIASES.get(name, ())):
+            func = getattr(self._module, candidate, None)
+            if callable(func):
+                return candidate, func
+        return None
+
+    def has(self, name: str) -> bool:
+        return self._find(name) is not None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        found = self._find(name)
+        if found is None:
+            raise AttributeError(f"{self.__name__} has no {name} (nor {', '.join(ALIASES.get(name, ())) or 'alias'})")
+        spelled, func = found
+        wrap = getattr(self, f"_wrap_{name}", None)
+        if wrap is None and name in ACTIVATION_FORWARD:
+            wrap = self._wrap_activation
+        if wrap is None and name in ACTIVATION_BACKWARD:
+            wrap = functools.partial(self._wrap_activation_backward, ACTIVATION_BACKWARD[name])
+        wrapped = wrap(func, spelled) if wrap else func
+        return functools.wraps(func)(wrapped) if wrapped is not func else func
+
+    # ------------------------------------------------------------------ activations
+    def _wrap_activation(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        return lambda Z, **kw: _first_of_pair(_call(func, Z, **kw))
+
+    def _wrap_activation_backward(self, activation: str, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def backward(dA: np.ndarray, Z: np.ndarray, **kw: Any) -> Any:
+            convention = kw.get("convention")
+            dZ = _call(func, dA, Z, **kw)
+            if convention is None or _accepts(func, "convention") or activation not in _TORCH_AT_ZERO:
+                return dZ
+            # no convention argument: accept either value at exactly 0 (the notes' 1 or PyTorch's)
+            torch_value = _TORCH_AT_ZERO[activation](kw)
+            wanted, other = (torch_value, 1.0) if convention == "pytorch" else (1.0, torch_value)
+            at_zero_other = (Z == 0) & np.isclose(dZ, dA * other, rtol=0, atol=0)
+            return np.where(at_zero_other, dA * wanted, dZ).astype(dZ.dtype, copy=False)
+
+        return backward
+
+    def _supports_activation(self, activation: str) -> bool:
+        return self.has(activation)
+
+    def _wrap_linear_activation_forward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, activation: str) -> Any:
+            if not self._supports_activation(activation):
+                raise NotApplicable(f"{self.__name__} has no {activation}()")
+            return func(A_prev, W, b, activation)
+
+        return forward
+
+    def _wrap_linear_activation_backward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def backward(dA: np.ndarray, cache: Any, activation: str, **kw: Any) -> Any:
+            if not self._supports_activation(activation):
+                raise NotApplicable(f"{self.__name__} has no {activation}()")
+            return _call(func, dA, cache, activation, **kw)
+
+        return backward
+
+    # ------------------------------------------------------------------ whole model
+    def _model_call(self, func: Callable[..., Any], spelled: str, args: tuple, L: int, kw: dict[str, Any]) -> Any:
+        """Call a whole-model function with the activations the case asks for, in the form
+        it accepts: ``activations=[...]``, ``hidden_activation=/output_activation=``, or
+        none at all (the course's fixed ReLU hidden layers and sigmoid output)."""
+        hidden, output = kw.pop("hidden_activation", None), kw.pop("output_activation", None)
+        activations = kw.pop("activations", None)
+        if activations is None:
+            activations = [hidden or "relu"] * (L - 1) + [output or "sigmoid"]
+        activations = list(activations)
+        uniform = len(set(activations[:-1])) <= 1
+        if _accepts(func, "hidden_activation") and uniform and not _accepts(func, "activations"):
+            hidden_output = {"hidden_activation": activations[0] if L > 1 else "relu",
+                             "output_activation": activations[-1]}  # fmt: skip
+            return _call(func, *args, **hidden_output, **kw)
+        if _accepts(func, "activations"):
+            if hidden is not None and _accepts(func, "hidden_activation"):
+                return _call(func, *args, hidden_activation=hidden, output_activation=output, **kw)
+            return _call(func, *args, activations=activations, **kw)
+        if activations != ["relu"] * (L - 1) + ["sigmoid"]:
+            raise NotApplicable(
+                f"{spelled} has ReLU hidden layers and a sigmoid output fixed; the case has {activations}"
+            )
+        return _call(func, *args, **kw)
+
+    def _wrap_model_forward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def forward(X: np.ndarray, parameters: dict[str, np.ndarray], **kw: Any) -> Any:
+            return self._model_call(func, spelled, (X, parameters), len(parameters) // 2, kw)
+
+        return forward
+
+    def _wrap_model_backward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def backward(AL: np.ndarray, Y: np.ndarray, caches: Any, **kw: Any) -> Any:
+            return self._model_call(func, spelled, (AL, Y, caches), len(caches), kw)
+
+        return backward
+
+    # ------------------------------------------------------------------ initialization
+    @property
+    def init_is_replayable(self) -> bool:
+        """False for the course's ``initialize_parameters_deep(layer_dims)``, which draws from
+        NumPy's global generator (seeded inside): its draws cannot be replayed exactly."""
+        found = self._find("initialize_parameters")
+        return found is None or _accepts(found[1], "rng") or _accepts(found[1], "method")
+
+    def _wrap_initialize_parameters(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def initialize(layer_dims: Any, method: str = "small", rng: Any = None, **kw: Any) -> Any:
+            if not (_accepts(func, "rng") or _accepts(func, "method")):
+                # the course's initialize_parameters_deep(layer_dims): randn * 0.01 from the global
+                # generator it seeds itself. Only the sampled INIT-SMALL rows can check it.
+                if method != "small":
+                    raise NotApplicable(f"{spelled}(layer_dims) has one method, randn * 0.01")
+                return func(list(layer_dims))
+            return _call(func, layer_dims, method, rng, **kw)
+
+        return initialize
+
+
+def adapt(module: ModuleType) -> Adapter:
+    """The contract view of a user's module (see the module docstring)."""
+    return Adapter(module)

@@ -1,0 +1,261 @@
+"""``nn-verify bench``: one training step of scratch_nn against PyTorch eager, and
+against the limit set by the matrix products the step must do.
+
+For each case (layer sizes, m) and dtype, in one process, interleaved A B C A B C ...:
+
+* **scratch**: ``model_forward`` (with caches) -> ``model_cost`` -> ``model_backward``
+  -> ``update_parameters``, ReLU hidden layers and a softmax output (cross-entropy);
+* **torch**: the equivalent eager model (``nn.Linear`` + ``nn.ReLU``,
+  ``CrossEntropyLoss`` from the logits, ``optimizer.step()`` of ``torch.optim.SGD``),
+  same dtype and thread count, on the CPU. X requires grad so that PyTorch, like the
+  notes' backward, also computes ``dA[0] = W[1]^T dZ[1]``: the two do the same work;
+* **GEMM-only**: just the step's matrix products, with NumPy's BLAS: per layer
+  ``W A_prev`` (forward), ``dZ A_prev^T`` and ``W^T dZ`` (backward).
+
+Reported: median times, scratch/torch, step/GEMM-only, the step's FLOP rate as a
+percentage of a large square matmul's rate on this machine ("% of peak"), and the
+peak memory allocated during one scratch step (``tracemalloc``, which sees NumPy's
+buffers) over the size of the caches the notes require (every A[l-1] and Z[l]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+CASES: dict[str, tuple[list[int], int]] = {
+    "digits": ([64, 25, 10], 1797),
+    "medium": ([784, 256, 128, 10], 4096),
+    "wide": ([1024, 1024, 1024, 10], 1024),
+}
+DTYPES = {"float32": (np.float32, torch.float32), "float64": (np.float64, torch.float64)}
+
+
+@dataclass
+class BenchRow:
+    case: str
+    dtype: str
+    scratch_ms: float
+    torch_ms: float
+    ratio: float  # scratch / torch
+    gemm_ms: float
+    step_over_gemm: float
+    percent_of_peak: float
+    peak_mb: float
+    cache_mb: float
+    memory_ratio: float  # peak / cache
+
+
+def _problem(dims: list[int], m: int, dtype: type, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    import scratch_nn
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((dims[0], m)).astype(dtype)
+    labels = rng.integers(0, dims[-1], m)
+    Y = scratch_nn.one_hot(labels, dims[-1], dtype=dtype)
+    params = scratch_nn.initialize_parameters(dims, "he", rng, dtype=dtype)
+    return X, Y, labels, params
+
+
+def scratch_step(X: np.ndarray, Y: np.ndarray, params: dict, alpha: float = 0.01) -> tuple[dict, float, list]:
+    """One GD-LOOP iteration of scratch_nn; returns the new parameters, the cost, the caches."""
+    import scratch_nn
+
+    AL, caches = scratch_nn.model_forward(X, params, hidden_activation="relu", output_activation="softmax")
+    cost = scratch_nn.model_cost(AL, Y, "softmax")
+    grads = scratch_nn.model_backward(AL, Y, caches, hidden_activation="relu", output_activation="softmax")
+    return scratch_nn.update_parameters(params, grads, alpha), cost, caches
+
+
+def torch_step_factory(X: np.ndarray, labels: np.ndarray, params: dict, dtype: torch.dtype) -> Callable[[], float]:
+    """The equivalent eager PyTorch step (rows layout), as a closure."""
+    from .layers import torch_linear
+    from .layout import to_rows
+
+    L = len(params) // 2
+    layers: list[nn.Module] = []
+    for l in range(1, L + 1):
+        layers.append(torch_linear(params[f"W{l}"], params[f"b{l}"], "cpu", dtype))
+        if l < L:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    Xt = to_rows(X, "cpu", dtype, requires_grad=True)  # computes dA[0] too, like the notes
+    target = torch.as_tensor(labels)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    def step() -> float:
+        optimizer.zero_grad(set_to_none=True)
+        Xt.grad = None
+        loss = loss_fn(model(Xt), target)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def gemm_only_factory(X: np.ndarray, params: dict) -> Callable[[], None]:
+    """Just the matrix products of one step, on arrays of the step's shapes."""
+    L = len(params) // 2
+    Ws = [params[f"W{l}"] for l in range(1, L + 1)]
+    As = [X]
+    for W in Ws[:-1]:
+        As.append(np.maximum(W @ As[-1], 0))
+    dZs = [np.ones((W.shape[0], X.shape[1]), dtype=X.dtype) for W in Ws]
+
+    def products() -> None:
+        for W, A_prev, dZ in zip(Ws, As, dZs, strict=True):
+            W @ A_prev
+            dZ @ A_prev.T
+            W.T @ dZ
+
+    return products
+
+
+def step_flops(dims: list[int], m: int) -> float:
+    """3 products of 2·n[l]·n[l-1]·m flops per layer."""
+    return float(sum(3 * 2 * dims[l] * dims[l - 1] * m for l in range(1, len(dims))))
+
+
+def matmul_peak(dtype: type, n: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of a large square matmul with NumPy's BLAS (the machine's practical peak)."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t)
+    return 2 * n**3 / min(times)
+
+
+def _interleaved(funcs: Sequence[Callable[[], object]], repeats: int, min_time: float) -> list[float]:
+    """Median seconds of each function, timed in turn A B C A B C ... after one warm-up."""
+    for f in funcs:
+        f()
+    samples: list[list[float]] = [[] for _ in funcs]
+    start = time.perf_counter()
+    while len(samples[0]) < repeats or time.perf_counter() - start < min_time:
+        for i, f in enumerate(funcs):
+            t = time.perf_counter()
+            f()
+            samples[i].append(time.perf_counter() - t)
+        if len(samples[0]) >= 200:
+            break
+    return [statistics.median(s) for s in samples]
+
+
+def peak_memory(X: np.ndarray, Y: np.ndarray, params: dict) -> tuple[float, float]:
+    """(peak bytes allocated during one scratch step, bytes of the required caches)."""
+    scratch_step(X, Y, params)
+    gc.collect()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    _new, _cost, caches = scratch_step(X, Y, params)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    cache_bytes = sum(A_prev.nbytes + Z.nbytes for (A_prev, _W, _b), Z in caches)
+    return float(peak), float(cache_bytes)
+
+
+def bench_case(
+    name: str, dtype_name: str, repeats: int = 7, min_time: float = 1.0, peak: float | None = None
+) -> BenchRow:
+    dims, m = CASES[name]
+    np_dtype, torch_dtype = DTYPES[dtype_name]
+    X, Y, labels, params = _problem(dims, m, np_dtype)
+    torch_step = torch_step_factory(X, labels, params, torch_dtype)
+    gemm = gemm_only_factory(X, params)
+    t_scratch, t_torch, t_gemm = _interleaved([lambda: scratch_step(X, Y, params), torch_step, gemm], repeats, min_time)
+    peak = peak or matmul_peak(np_dtype)
+    peak_bytes, cache_bytes = peak_memory(X, Y, params)
+    return BenchRow(
+        case=f"{name} {'-'.join(map(str, dims))} m={m}",
+        dtype=dtype_name,
+        scratch_ms=1e3 * t_scratch,
+        torch_ms=1e3 * t_torch,
+        ratio=t_scratch / t_torch,
+        gemm_ms=1e3 * t_gemm,
+        step_over_gemm=t_scratch / t_gemm,
+        percent_of_peak=100 * step_flops(dims, m) / t_scratch / peak,
+        peak_mb=peak_bytes / 2**20,
+        cache_mb=cache_bytes / 2**20,
+        memory_ratio=peak_bytes / cache_bytes,
+    )
+
+
+def format_rows(rows: Sequence[BenchRow]) -> str:
+    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "% of peak",
+            "peak MB", "cache MB", "peak/cache"]  # fmt: skip
+    cells = [[r.case, r.dtype, f"{r.scratch_ms:.2f}", f"{r.torch_ms:.2f}", f"{r.ratio:.2f}", f"{r.gemm_ms:.2f}",
+              f"{r.step_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}", f"{r.cache_mb:.1f}",
+              f"{r.memory_ratio:.2f}"] for r in rows]  # fmt: skip
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
+
+    def line(row):
+        return "  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(c) for c in cells])
+
+
+def environment() -> dict[str, object]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "blas": _blas_name(),
+    }
+
+
+def _blas_name() -> str:
+    try:
+        config = np.show_config(mode="dicts")
+        return str(config["Build Dependencies"]["blas"]["name"])
+    except Exception:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="nn-verify bench", description="Time one training step: scratch_nn vs PyTorch.")
+    p.add_argument("--case", action="append", choices=sorted(CASES), help="case(s) (default all)")
+    p.add_argument("--dtype", action="append", choices=sorted(DTYPES), help="dtype(s) (default both)")
+    p.add_argument("--repeats", type=int, default=7, help="minimum timed repetitions per function (default 7)")
+    p.add_argument("--min-time", type=float, default=1.0, help="minimum seconds per case (default 1)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--output", metavar="FILE")
+    args = p.parse_args(argv)
+    rows = []
+    for dtype_name in args.dtype or list(DTYPES):
+        peak = matmul_peak(DTYPES[dtype_name][0])
+        for name in args.case or list(CASES):
+            rows.append(bench_case(name, dtype_name, args.repeats, args.min_time, peak))
+    env = environment()
+    if args.format == "json":
+        text = json.dumps({"environment": env, "rows": [asdict(r) for r in rows]}, indent=2)
+    else:
+        text = format_rows(rows) + "\n\n" + ", ".join(f"{k} {v}" for k, v in env.items())
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Recognizing the classic mistakes from the shape of a wrong answer.
+
+When a comparison fails, :func:`diagnose` tries each known mistake signature: a
+wrong shape that a known slip produces (``(n,)`` for ``(n, 1)``: ``np.sum``
+without ``keepdims``), or a value equal to the right one transformed by a known
+slip (times m: the 1/m was dropped). A signature is reported only when it matches
+*within the tolerance* of the comparison (the same derived rounding bound, scaled
+by the transformation); otherwise nothing is said and the failure report names
+the worst element only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from .tolerance import tolerance
+
+Candidate = tuple[np.ndarray, np.ndarray | float, str]  # value, bound (units of u), cause
+
+
+def _m(case: Mapping[str, Any]) -> int | None:
+    for key in ("X", "A_prev", "AL", "Z", "dZ"):
+        value = case.get(key)
+        if isinstance(value, np.ndarray) and value.ndim == 2:
+            return value.shape[1]
+    return None
+
+
+def _layer(name: str) -> tuple[str, int] | None:
+    match = re.fullmatch(r"(d?[A-Za-z]+?)(\d+)", name)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def shape_diagnosis(
+    name: str, actual: Any, expected: np.ndarray, scalar: bool, others: Mapping[str, Any] | None = None
+) -> str | None:
+    """The mistakes that show in the shape alone."""
+    shape = getattr(actual, "shape", None)
+    if shape is None or (shape == expected.shape and not scalar):
+        return None
+    if scalar:
+        if shape == (1, 1):
+            return f"{name} is a (1, 1) array, not a number: return float(np.squeeze(cost)) (or cost.item())"
+        return None
+    if expected.ndim == 2 and expected.shape[1] == 1 and expected.shape[0] > 1:
+        if shape == (expected.shape[0],):
+            return f"{name} has shape {shape}, not a column {expected.shape}: np.sum(..., axis=1) without keepdims=True"
+        if len(shape) == 2 and shape[0] == 1 and name.lstrip("d").startswith("b"):
+            return f"{name} has shape {shape}: summed over the wrong axis (axis=0 sums over units; use axis=1)"
+    if len(shape) == 2 and shape == expected.shape[::-1]:
+        return (
+            f"{name} is transposed ({shape} instead of {expected.shape}): examples are columns (n, m); "
+            f"in a product, check its order (dZ A_prev^T, W^T dZ)"
+        )
+    layer = _layer(name)
+    if layer and layer[0] == "dW" and len(shape) == 2 and shape == (expected.shape[0], expected.shape[0]):
+        return f"{name} has shape {shape}: A[l] used instead of A[l-1] in dW[l] = (1/m) dZ[l] A[l-1]^T (ERR-DWL)"
+    for other, ref in (others or {}).items():
+        other_layer = _layer(other)
+        if layer and other_layer and other_layer[0] == layer[0] and np.shape(ref.value) == shape:
+            return f"{name} has the shape of {other}: a loop that repeats or skips a layer (off by one)"
+    return None
+
+
+def _init_candidates(
+    name: str, expected: np.ndarray, bound: np.ndarray | float, case: Mapping[str, Any]
+) -> Iterator[Candidate]:
+    """Wrong distributions of W[l]: the registry compares the std each W[l] was drawn with
+    (``std of W1``) or, where draws cannot be replayed, the sample mean and std."""
+    layer = _layer(name.split(" of ")[-1])
+    dims = case.get("layer_dims")
+    if not (layer and dims):
+        return
+    n_in, n_out = dims[layer[1] - 1], dims[layer[1]]
+    scale = float(np.max(np.abs(bound))) / max(float(np.max(np.abs(expected))), 1e-300)
+    if name.startswith("mean of"):  # uniform rand() * 0.01 has mean 0.005
+        yield np.full_like(expected, 0.005), np.abs(bound), "uniform rand() * 0.01: mean 0.005, not 0 (use randn)"
+        return
+    uniform = (0.01 / np.sqrt(12), "uniform rand() * 0.01 (ERR-RAND-UNIFORM): std 0.01/sqrt(12); use randn")
+    for std, cause in [
+        uniform,
+        (np.sqrt(2 / n_out), "fan_out = n[l] used where fan_in = n[l-1] belongs (W[l] is (n[l], n[l-1]))"),
+        (np.sqrt(1 / n_in), "std sqrt(1/n[l-1]) (LeCun's, or 'Xavier' as some notes write it)"),
+        (np.sqrt(2 / (n_in + n_out)), "Xavier's std sqrt(2/(n_in + n_out)) used"),
+        (np.sqrt(2 / n_in), "He's std sqrt(2/n_in) used"),
+        (1.0, "the std was never applied: randn(...) without the scale factor"),
+        (0.01, "the notes' 0.01 used instead of the method's std"),
+    ]:
+        yield np.full_like(expected, std), max(6 * std, scale * std), cause
+
+
+def _other_activations(name: str, Z: np.ndarray, expected: np.ndarray) -> Iterator[Candidate]:
+    import torch
+
+    from .activations import torch_activation
+
+    for act in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear", "softmax"):
+        with torch.no_grad():
+            value = torch_activation(act)(torch.tensor(Z.T)).numpy().T
+        yield value, 32 * np.abs(value) + 1, f"layer {name[1:]} applies {act} instead of its own g[{name[1:]}]"
+
+
+def _value_candidates(
+    name: str, expected: np.ndarray, bound: np.ndarray | float, case: Mapping[str, Any], others: Mapping[str, Any]
+) -> Iterator[Candidate]:
+    if " of W" in name:
+        yield from _init_candidates(name, expected, bound, case)
+        return
+    A_prev, W, b = case.get("A_prev"), case.get("W"), case.get("b")
+    if name in ("Z", "cache Z") and all(isinstance(x, np.ndarray) for x in (A_prev, W, b)):
+        WA = W.astype(np.float64) @ A_prev
+        if WA.shape == expected.shape:
+            yield WA, 2 * np.abs(W) @ np.abs(A_prev) * A_prev.shape[0], "the bias b[l] is not added"
+    Z = case.get("Z")
+    if name == "A" and isinstance(Z, np.ndarray) and Z.shape == expected.shape:
+        value = 1 / (1 + np.exp(Z.astype(np.float64)))
+        yield value, 16 * value, "sigmoid(-z): e^{+z} where e^{-z} belongs"
+    if name == "A" and isinstance(Z, np.ndarray) and Z.shape == expected.shape and Z.shape[0] > 1:
+        e = np.exp(Z.astype(np.float64) - Z.max())
+        for axis, where in ((None, "the whole matrix"), (1, "each row (over examples)")):
+            value = e / e.sum(axis=axis, keepdims=axis is not None)
+            yield value, 16 * value + Z.size * value, f"softmax normalized over {where}: normalize each column (axis=0)"
+    if name == "J" and isinstance(case.get("Y"), np.ndarray) and case["Y"].shape[0] > 1:
+        n = case["Y"].shape[0]
+        yield (
+            expected / n,
+            np.abs(bound) / n,
+            "divided by the number of classes too: J = -(1/m) sum_i sum_k, not a mean",
+        )
+    params, grads = case.get("parameters"), case.get("grads")
+    if isinstance(grads, Mapping) and isinstance(params, Mapping) and name in params:  # GD-UPDATE
+        P = params[name].astype(np.float64)
+        yield 2 * P - expected, 4 * np.abs(P) + 2 * np.abs(expected), "moved up the gradient: P + α dP, not P - α dP"
+    w, X = case.get("w"), case.get("X")
+    if name == "A" and isinstance(w, np.ndarray) and isinstance(X, np.ndarray):  # logistic regression
+        z = w.T.astype(np.float64) @ X
+        yield 1 / (1 + np.exp(-z)), 16 + 2 * X.shape[0] * np.ones_like(z), "the bias b is not added to w^T X"
+    layer = _layer(name)
+    if layer and layer[0] == "A" and f"Z{layer[1]}" in others:  # FWD-L: another g[l] applied
+        yield from _other_activations(name, np.asarray(others[f"Z{layer[1]}"].value), expected)
+    m = _m(case)
+    if m and m > 1:
+        yield expected * m, np.abs(bound) * m, "off by a factor m: the 1/m is missing"
+        yield expected / m, np.abs(bound) / m, "off by a factor 1/m: an extra 1/m (only dW and db carry it)"
+    if m and isinstance(A_prev, np.ndarray) and A_prev.shape[0] != m and name == "dW":
+        n = A_prev.shape[0]
+        yield expected * m / n, np.abs(bound) * m / n, "1/n (n = number of features) where 1/m belongs (ERR-ONE-OVER-N)"
+    yield -expected, bound, "wrong sign (e.g. Y - A instead of A - Y, or the minus of the cost dropped)"
+    yield 2 * expected, 2 * np.abs(bound), "off by a factor 2 (too large; e.g. λ/m where λ/(2m) belongs)"
+    yield expected / 2, np.abs(bound) / 2, "off by a factor 1/2 (too small; e.g. the 2 of d(W²)/dW = 2W dropped)"
+    keep_prob = case.get("keep_prob")
+    if isinstance(keep_prob, float) and 0 < keep_prob < 1:
+        yield expected * keep_prob, bound, "a factor keep_prob: the 1/keep_prob of inverted dropout is missing"
+        yield expected / keep_prob, bound, "a factor 1/keep_prob too many: the dropout scale is applied twice"
+    if expected.ndim == 2 and expected.shape[0] == expected.shape[1] > 1:
+        yield expected.T, bound, "transposed (hidden by a square shape)"
+    Z, dA = case.get("Z"), case.get("dA")
+    if name in ("dZ", "dAL") and isinstance(Z, np.ndarray) and isinstance(dA, np.ndarray) and Z.shape == expected.shape:
+        Z64, dA64 = Z.astype(np.float64), dA.astype(np.float64)
+        yield (
+            dA64 * Z64 * (1 - Z64),
+            16 * np.abs(dA64 * Z64 * (1 - Z64)),
+            "sigmoid' computed from Z: Z(1 - Z), not a(1 - a)",
+        )
+        yield dA64 * (1 - Z64**2), 16 * np.abs(dA64 * (1 - Z64**2)), "tanh' computed from Z: 1 - Z², not 1 - a²"
+        yield np.where(dA64 > 0, dA64, 0), 0.0, "the ReLU mask taken from dA instead of Z (or A)"
+        yield np.where(Z64 < 0, dA64, 0), 0.0, "the ReLU mask inverted: the gradient kept where z < 0, not z > 0"
+    for other, ref in others.items():  # holds another quantity's value (e.g. the cache keeps A, not Z)
+        if other != name and np.shape(ref.value) == expected.shape and _layer(other) is None:
+            yield np.asarray(ref.value), ref.bound, f"{name} holds the value of {other}"
+    layer = _layer(name)
+    if layer:
+        for other, ref in others.items():
+            other_layer = _layer(other)
+            if other_layer and other_layer[0] == layer[0] and other_layer[1] != layer[1]:
+                if np.shape(ref.value) == expected.shape:
+                    yield (
+                        np.asarray(ref.value),
+                        ref.bound,
+                        f"equals {other}: a loop that repeats or skips a layer (off by one)",
+                    )
+
+
+def diagnose(
+    name: str,
+    actual: Any,
+    expected: np.ndarray,
+    bound: np.ndarray | float,
+    dtype: Any,
+    case: Mapping[str, Any],
+    others: Mapping[str, Any] | None = None,
+    scalar: bool = False,
+) -> str | None:
+    """One line naming the likely mistake behind a failed comparison, or None."""
+    expected = np.asarray(expected, dtype=np.float64)
+    found = shape_diagnosis(name, actual, expected, scalar, others)
+    if found or (not hasattr(actual, "shape") and not isinstance(actual, (float, np.floating))):
+        return found
+    actual64 = np.asarray(actual, dtype=np.float64)
+    if actual64.shape != expected.shape:
+        return None
+    if not np.isfinite(actual64).all():
+        return f"{name} has NaN or inf: a log of 0, a division by 0 or an overflow (exp of a large z)"
+    # evidence: a signature must explain at least two wrong elements (one for a scalar), so
+    # that a coincidence in a 1-element case is not reported as a cause
+    needed = 1 if scalar else 2
+    wrong = actual64 != expected
+    for value, cand_bound, cause in _value_candidates(name, expected, bound, case, others or {}):
+        if value.shape != actual64.shape or (wrong & (value != expected)).sum() < needed:
+            continue
+        if (np.abs(actual64 - value) <= tolerance(dtype, cand_bound, value)).all():
+            return cause
+    if (actual64 == 0).all() and (wrong & (expected != 0)).sum() >= needed:
+        return f"{name} is all zeros: never computed or overwritten (a loop that skips this layer?)"
+    return None
+
+
+#: for callers that want to list the signatures (docs, tests)
+SIGNATURES: list[str] = [
+    "np.sum without keepdims", "wrong sum axis", "transposed", "A[l] instead of A[l-1] (ERR-DWL)",
+    "cost as a (1, 1) array", "missing 1/m", "extra 1/m", "wrong sign", "factor 2", "dropout scale",
+    "sigmoid'/tanh' from Z", "ReLU mask from dA", "all zeros", "another layer's value", "NaN/inf",
+]  # fmt: skip

@@ -12,6 +12,9 @@ For each case (layer sizes, m) and dtype, in one process, interleaved A B C A B 
 * **GEMM-only**: just the step's matrix products, with NumPy's BLAS: per layer
   ``W A_prev`` (forward), ``dZ A_prev^T`` and ``W^T dZ`` (backward).
 
+Timing is in interleaved blocks with rests (see :func:`_interleaved`): the two libraries'
+thread pools otherwise slow each other down.
+
 Reported: median times, scratch/torch, step/GEMM-only, the step's FLOP rate as a
 percentage of a large square matmul's rate on this machine ("% of peak"), and the
 peak memory allocated during one scratch step (``tracemalloc``, which sees NumPy's
@@ -143,18 +146,33 @@ def matmul_peak(dtype: type, n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / min(times)
 
 
+#: runs per block; the first of each block is discarded (see _interleaved)
+BLOCK = 4
+#: seconds of rest between blocks, longer than the thread pools' spin-wait
+REST = 0.25
+
+
 def _interleaved(funcs: Sequence[Callable[[], object]], repeats: int, min_time: float) -> list[float]:
-    """Median seconds of each function, timed in turn A B C A B C ... after one warm-up."""
-    for f in funcs:
-        f()
+    """Median seconds of each function, timed in interleaved blocks A A A A, B B B B, C C C C, A ...
+
+    Not A B C A B C one call at a time: after a call, OpenBLAS's and PyTorch's (libgomp)
+    idle threads busy-wait for up to ~0.1 s, and the *other* library's next call, competing
+    with them for the 2 cores, is slowed (measured: up to 2.5x). So each function runs in a
+    block of BLOCK calls after a rest of REST seconds, the first call of a block is discarded,
+    and the blocks of the functions alternate until each has ``repeats`` samples and
+    ``min_time`` has passed: drift in the machine's speed still hits all of them alike.
+    """
     samples: list[list[float]] = [[] for _ in funcs]
     start = time.perf_counter()
-    while len(samples[0]) < repeats or time.perf_counter() - start < min_time:
+    while min(len(s) for s in samples) < repeats or time.perf_counter() - start < min_time:
         for i, f in enumerate(funcs):
-            t = time.perf_counter()
-            f()
-            samples[i].append(time.perf_counter() - t)
-        if len(samples[0]) >= 200:
+            time.sleep(REST)
+            f()  # discarded: the transition from the other library
+            for _ in range(BLOCK - 1):
+                t = time.perf_counter()
+                f()
+                samples[i].append(time.perf_counter() - t)
+        if len(samples[0]) >= 60:
             break
     return [statistics.median(s) for s in samples]
 
@@ -198,6 +216,63 @@ def bench_case(
     )
 
 
+@dataclass
+class ExtrasRow:
+    """What dropout and L2 add to one scratch step, against their element-wise work alone."""
+
+    case: str
+    dtype: str
+    plain_ms: float
+    dropout_added_ms: float
+    dropout_elementwise_ms: float  # mask draw + A*D/keep_prob + dA*D/keep_prob, alone
+    l2_added_ms: float
+    l2_elementwise_ms: float  # (λ/m) W + the sum of W², alone
+
+
+def bench_extras(name: str, dtype_name: str, repeats: int = 7, min_time: float = 1.0) -> ExtrasRow:
+    """Time a scratch step plain, with dropout (keep_prob 0.8), with L2 (λ = 0.7), and the
+    element-wise operations that dropout and L2 must add, on their own."""
+    import scratch_nn
+
+    dims, m = CASES[name]
+    np_dtype = DTYPES[dtype_name][0]
+    X, Y, _labels, params = _problem(dims, m, np_dtype)
+    kw = {"hidden_activation": "relu", "output_activation": "softmax"}
+    rng = np.random.default_rng(0)
+    hidden = [np.ones((n, m), dtype=np_dtype) for n in dims[1:-1]]
+    Ws = [params[f"W{l}"] for l in range(1, len(dims))]
+
+    def plain() -> None:
+        scratch_step(X, Y, params)
+
+    def dropout() -> None:
+        AL, caches = scratch_nn.model_forward(X, params, keep_prob=0.8, rng=rng, **kw)
+        scratch_nn.model_cost(AL, Y, "softmax")
+        grads = scratch_nn.model_backward(AL, Y, caches, keep_prob=0.8, **kw)
+        scratch_nn.update_parameters(params, grads, 0.01)
+
+    def l2() -> None:
+        AL, caches = scratch_nn.model_forward(X, params, **kw)
+        scratch_nn.model_cost(AL, Y, "softmax") + scratch_nn.l2_regularization_cost(params, 0.7, m)
+        grads = scratch_nn.model_backward(AL, Y, caches, lambd=0.7, **kw)
+        scratch_nn.update_parameters(params, grads, 0.01)
+
+    def dropout_only() -> None:
+        for A in hidden:
+            D = (rng.random(A.shape) < 0.8).astype(np_dtype)
+            A * D / 0.8
+            A * D / 0.8
+
+    def l2_only() -> None:
+        for W in Ws:
+            (0.7 / m) * W
+            np.sum(W**2)
+
+    t = _interleaved([plain, dropout, l2, dropout_only, l2_only], repeats, min_time)
+    return ExtrasRow(f"{name}", dtype_name, 1e3 * t[0], 1e3 * (t[1] - t[0]), 1e3 * t[3], 1e3 * (t[2] - t[0]),
+                     1e3 * t[4])  # fmt: skip
+
+
 def format_rows(rows: Sequence[BenchRow]) -> str:
     head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "% of peak",
             "peak MB", "cache MB", "peak/cache"]  # fmt: skip
@@ -238,17 +313,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--min-time", type=float, default=1.0, help="minimum seconds per case (default 1)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--output", metavar="FILE")
+    p.add_argument("--extras", action="store_true", help="also time what dropout and L2 add to a step")
     args = p.parse_args(argv)
     rows = []
     for dtype_name in args.dtype or list(DTYPES):
         peak = matmul_peak(DTYPES[dtype_name][0])
         for name in args.case or list(CASES):
             rows.append(bench_case(name, dtype_name, args.repeats, args.min_time, peak))
+    extras = []
+    if args.extras:
+        for dtype_name in args.dtype or list(DTYPES):
+            for name in args.case or list(CASES):
+                extras.append(bench_extras(name, dtype_name, args.repeats, args.min_time))
     env = environment()
     if args.format == "json":
-        text = json.dumps({"environment": env, "rows": [asdict(r) for r in rows]}, indent=2)
+        text = json.dumps({"environment": env, "rows": [asdict(r) for r in rows],
+                           "extras": [asdict(r) for r in extras]}, indent=2)  # fmt: skip
     else:
         text = format_rows(rows) + "\n\n" + ", ".join(f"{k} {v}" for k, v in env.items())
+        if extras:
+            text += "\n\nadded to one step (ms)   dropout (keep_prob 0.8): added / its element-wise work alone;"
+            text += "   L2 (λ = 0.7): added / alone\n"
+            text += "\n".join(
+                f"{r.case:8s} {r.dtype}  plain {r.plain_ms:8.2f}   dropout {r.dropout_added_ms:7.2f} / "
+                f"{r.dropout_elementwise_ms:6.2f}   L2 {r.l2_added_ms:6.2f} / {r.l2_elementwise_ms:5.2f}"
+                for r in extras
+            )
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")

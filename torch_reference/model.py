@@ -13,6 +13,7 @@ The loss is computed from the logits Z[L] (``BCEWithLogitsLoss``,
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -175,9 +176,11 @@ def _labels(rng: np.random.Generator, output: str, shape: tuple[int, int], dtype
 def draw_model(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     """X, non-zero-bias parameters and Y; redrawn until no piecewise layer has a
     pre-activation within ``cases.KINK_MARGIN`` of 0, and no ReLU layer is dead (a dead
-    layer, or with m >= 4 a dead unit, has all-zero gradients: a bug there would hide)."""
+    layer, or with m >= 4 a dead unit, has all-zero gradients: a bug there would hide).
+    The dead-layer rule gives way after ``LIVE_TRIES`` draws: some random architectures
+    (narrow, deep ReLU stacks) are almost always dead somewhere."""
     dims, acts, m = shape
-    while True:
+    for attempt in itertools.count():
         case = {
             "X": cases.normal(rng, (dims[0], m), dtype),
             "parameters": cases.layer_parameters(rng, list(dims), dtype),
@@ -188,8 +191,13 @@ def draw_model(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
         layers = range(1, len(acts) + 1)
         if any(cases.near_kink(ref[f"Z{l}"]) for l in layers if acts[l - 1] in KINKED):
             continue
-        if not any(cases.dead_relu(ref[f"Z{l}"]) for l in layers if acts[l - 1] == "relu"):
+        if attempt >= LIVE_TRIES or not any(cases.dead_relu(ref[f"Z{l}"]) for l in layers if acts[l - 1] == "relu"):
             return case
+    raise AssertionError("unreachable")
+
+
+#: draws after which draw_model accepts a case with a dead ReLU layer
+LIVE_TRIES = 20
 
 
 def _model_oracle(keys: str):

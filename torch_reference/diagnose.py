@@ -63,6 +63,11 @@ def shape_diagnosis(
         other_layer = _layer(other)
         if layer and other_layer and other_layer[0] == layer[0] and np.shape(ref.value) == shape:
             return f"{name} has the shape of {other}: a loop that repeats or skips a layer (off by one)"
+    if len(shape) == 2 and expected.ndim == 2 and shape == (expected.shape[0], 1) and expected.shape[1] > 1:
+        return (
+            f"{name} has shape (n, 1) = {shape}: one value per unit shared by all m examples; "
+            f"it must have the full shape {expected.shape} (e.g. a dropout mask drawn with A's shape)"
+        )
     return None
 
 
@@ -104,6 +109,35 @@ def _other_activations(name: str, Z: np.ndarray, expected: np.ndarray) -> Iterat
         yield value, 32 * np.abs(value) + 1, f"layer {name[1:]} applies {act} instead of its own g[{name[1:]}]"
 
 
+def _l2_candidates(
+    name: str, expected: np.ndarray, bound: np.ndarray | float, case: Mapping[str, Any]
+) -> Iterator[Candidate]:
+    """The L2 term with the wrong factor: λ/m in the cost or λ/(2m) in the gradient (the 2 of
+    d(W²)/dW = 2W), the term missing, or biases penalized too."""
+    lambd, params, m = case.get("lambd"), case.get("parameters"), _m(case)
+    if not (isinstance(lambd, float) and isinstance(params, Mapping) and m):
+        return
+    weights = [np.asarray(params[f"W{l}"], np.float64) for l in range(1, len(params) // 2 + 1)]
+    if name == "J":
+        penalty = lambd / (2 * m) * sum(float(np.sum(W**2)) for W in weights)
+        biases = lambd / (2 * m) * sum(float(np.sum(np.asarray(params[f"b{l}"], np.float64) ** 2))
+                                       for l in range(1, len(weights) + 1))  # fmt: skip
+        slack = np.abs(bound) + 4 * penalty
+        yield expected + penalty, slack, "the L2 term is λ/m Σ‖W‖²: λ/(2m) belongs in the cost (the 2 cancels in dW)"
+        yield expected - penalty / 2, slack, "the L2 term is λ/(4m) Σ‖W‖²: it is λ/(2m) in the cost"
+        yield expected - penalty, slack, "the L2 term λ/(2m) Σ‖W[l]‖² is missing from the cost"
+        yield expected + biases, slack + 4 * biases, "the biases are penalized too: L2 sums the weights W[l] only"
+        return
+    layer = _layer(name)
+    if layer and layer[0] == "dW" and layer[1] <= len(weights):
+        term = lambd / m * weights[layer[1] - 1]
+        if term.shape == expected.shape:
+            slack = np.abs(bound) + 4 * np.abs(term)
+            yield expected - term / 2, slack, "the L2 gradient is (λ/(2m)) W: it is (λ/m) W (the 2 of d(W²)/dW)"
+            yield expected + term, slack, "the L2 gradient is (2λ/m) W: it is (λ/m) W"
+            yield expected - term, slack, "the L2 gradient term (λ/m) W[l] is missing from dW[l]"
+
+
 def _value_candidates(
     name: str, expected: np.ndarray, bound: np.ndarray | float, case: Mapping[str, Any], others: Mapping[str, Any]
 ) -> Iterator[Candidate]:
@@ -131,6 +165,7 @@ def _value_candidates(
             np.abs(bound) / n,
             "divided by the number of classes too: J = -(1/m) sum_i sum_k, not a mean",
         )
+    yield from _l2_candidates(name, expected, bound, case)
     params, grads = case.get("parameters"), case.get("grads")
     if isinstance(grads, Mapping) and isinstance(params, Mapping) and name in params:  # GD-UPDATE
         P = params[name].astype(np.float64)

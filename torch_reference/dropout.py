@@ -72,6 +72,7 @@ def _draw(keep_prob: float):
             "dA": cases.normal(rng, shape, dtype),
             "seed": int(rng.integers(2**31)),
             "D": (rng.random(shape) < keep_prob).astype(dtype),
+            "keep_prob": keep_prob,  # recorded for diagnose.py
         }
 
     return draw
@@ -157,6 +158,7 @@ def _draw_layer(keep_prob: float):
         case = draw_forward_layer(rng, shape, dtype)
         case["seed"] = int(rng.integers(2**31))
         case["D"] = (rng.random(case["Z"].shape) < keep_prob).astype(dtype)
+        case["keep_prob"] = keep_prob  # recorded for diagnose.py
         return case
 
     return draw

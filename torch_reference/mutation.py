@@ -30,7 +30,10 @@ from pathlib import Path
 
 from .registry import entries, run_case
 
-DEFAULT_MODULES = ("activations", "layers", "losses", "model", "logistic", "initializers", "data")
+DEFAULT_MODULES = (
+    "activations", "layers", "losses", "model", "logistic", "initializers", "data", "dropout", "regularization",
+    "loops", "logit_costs", "training",
+)  # fmt: skip
 
 _BINOP_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
 _CMP_SWAPS = {ast.GtE: ast.Gt, ast.Gt: ast.GtE, ast.LtE: ast.Lt, ast.Lt: ast.LtE, ast.Eq: ast.NotEq}
@@ -128,7 +131,14 @@ def _failing(impl: object, skip: frozenset[str] = frozenset(), first: bool = Tru
 
 
 def run(modules: Sequence[str] = DEFAULT_MODULES, limit: int | None = None) -> list[Mutant]:
-    """Build and judge every mutant of the given scratch_nn modules."""
+    """Build and judge every mutant of the given scratch_nn modules (on one thread: the cases are tiny)."""
+    from .device import single_threaded
+
+    with single_threaded():
+        return _run(modules, limit)
+
+
+def _run(modules: Sequence[str], limit: int | None) -> list[Mutant]:
     import scratch_nn
 
     package = Path(scratch_nn.__file__).parent

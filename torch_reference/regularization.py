@@ -107,6 +107,7 @@ def draw_penalty(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
         "parameters": cases.layer_parameters(rng, list(dims), dtype),
         "AL": cases.probabilities(rng, (1, m), dtype),
         "Y": cases.binary_labels(rng, (1, m), dtype),
+        "lambd": LAMBD,  # the λ of the COST-L2 rows (recorded for diagnose.py)
     }
 
 
@@ -208,7 +209,7 @@ register(
         id="REG-L2-GRAD",
         equation="dW[l] = dW_backprop + (lambd/m) W[l]; db[l] unchanged",
         variant="model_backward(lambd) vs autograd of J_reg",
-        draw=draw_model,
+        draw=lambda rng, shape, dtype: {**draw_model(rng, shape, dtype), "lambd": LAMBD},  # λ for diagnose.py
         run=_run_l2_backward,
         oracle=_penalized_oracle("l2"),
         shapes=PENALTY_MODEL_SHAPES,

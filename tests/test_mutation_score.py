@@ -2,7 +2,7 @@
 
 Default run: every mutant of the layer equations (layers.py: dW, db, dA_prev, Z)
 is killed by the registry. Slow run: the score over the whole of scratch_nn,
-whose survivors are listed and accounted for in docs/mutation.md.
+whose survivors are listed and accounted for in the README ("What the suite measures").
 """
 
 from __future__ import annotations
@@ -24,4 +24,4 @@ def test_mutation_score_of_scratch_nn():
     results = run()
     score = sum(m.killed for m in results) / len(results)
     print(f"mutation score {score:.1%} of {len(results)}")
-    assert score >= 0.85
+    assert score >= 0.88  # measured 312/352 = 88.6 %

@@ -18,7 +18,7 @@ from .device import DTYPES, available_devices, device_description, device_unavai
 from .impl import ImplLoadError, load_impl
 from .registry import SEEDS, Row, verify
 
-COLUMNS = ["ID", "equation", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol", "status"]
+COLUMNS = ["ID", "equation", "oracle", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol", "status"]
 
 
 def _cells(row: Row) -> list[str]:
@@ -29,6 +29,7 @@ def _cells(row: Row) -> list[str]:
     return [
         row.id,
         eq,
+        row.oracle,
         row.device,
         row.dtype,
         str(row.cases),
@@ -58,6 +59,7 @@ def format_json(rows: Sequence[Row], meta: dict) -> str:
             {
                 "id": r.id,
                 "equation": r.equation,
+                "oracle": r.oracle,
                 "device": r.device,
                 "dtype": r.dtype,
                 "cases": r.cases,
@@ -162,11 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         text = format_json(rows, meta)
     else:
-        text = format_table(rows, markdown=args.format == "markdown")
+        # rows with no applicable case (e.g. the sample-statistics INIT rows, which only apply
+        # to an implementation whose draws cannot be replayed) are listed with -v only
+        shown = rows if args.verbose else [r for r in rows if r.status != "n/a"]
+        text = format_table(shown, markdown=args.format == "markdown")
         counts = {s: sum(r.status == s for r in rows) for s in ("pass", "FAIL", "error", "not implemented", "n/a")}
         summary = (
             f"{counts['pass']} of {len(rows)} rows pass"
             + "".join(f", {n} {s}" for s, n in counts.items() if n and s != "pass")
+            + (" (n/a rows: see -v)" if counts["n/a"] and not args.verbose else "")
             + f" ({sum(r.cases for r in rows)} cases, {elapsed:.1f} s; impl {meta['impl']}; "
             f"devices {', '.join(meta['devices'])})"
         )

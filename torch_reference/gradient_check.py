@@ -357,7 +357,9 @@ def finite_difference_entry(base: Entry, fd: Callable[[Case], FD]) -> Entry:
         }
 
     variant = f"{base.variant}, finite differences" if base.variant else "finite differences"
-    return dataclasses.replace(base, variant=variant, oracle=oracle, dtypes=("float64",))
+    return dataclasses.replace(
+        base, variant=variant, oracle=oracle, dtypes=("float64",), oracle_kind="finite differences"
+    )
 
 
 def _base(key: str) -> Entry:

@@ -145,6 +145,7 @@ def _sampled_entry(cid: str, method: str, equation: str) -> Entry:
         oracle=oracle,
         shapes=SAMPLE_SHAPES,
         needs=("initialize_parameters",),
+        oracle_kind="sample statistics",
         variant=f"{method}, sample mean/std, any generator",
     )
 

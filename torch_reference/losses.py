@@ -21,7 +21,7 @@ from . import cases
 from .activations import torch_activation
 from .layout import from_rows, per_example_grad, to_rows
 from .registry import Case, Entry, Reference, register
-from .tolerance import ELEMENTARY, activation_bound, mean_bound, output_dZ_bound, softmax_bound
+from .tolerance import ELEMENTARY, activation_bound, logit_loss_bound, mean_bound, output_dZ_bound, softmax_bound
 
 #: (n[L], m) shapes of binary outputs and of softmax outputs
 BINARY_SHAPES = [(1, 8), (1, 33), (1, 1)]
@@ -198,3 +198,35 @@ def _dzl_entry(output: str, loss_name: str, draw: Callable[..., Case], shapes: l
 register(_dzl_entry("sigmoid", "BCEWithLogitsLoss", draw_binary, BINARY_SHAPES))
 register(_dzl_entry("softmax", "CrossEntropyLoss", draw_softmax, SOFTMAX_SHAPES))
 register(_dzl_entry("linear", "squared error", draw_regression, REGRESSION_SHAPES))
+
+
+# ----------------------------------------------------------------------- COST-BCE, COST-CE from the logits
+def _cost_from_logits_entry(cid: str, output: str, draw: Callable[..., Case], shapes: list[tuple[int, int]],
+                            function: str) -> Entry:  # fmt: skip
+    """The stable form of the cost, from Z[L] (scratch_nn.logit_costs), against PyTorch's
+    ``BCEWithLogitsLoss`` / ``CrossEntropyLoss``, which compute the same identities."""
+
+    def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+        Z, Y = case["Z"], case["Y"]
+        J = torch_output_loss(output)(to_rows(Z, device, dtype), to_rows(Y, device, dtype)).item()
+        B = logit_loss_bound(output, Z, Y)
+        losses = np.full(Z.shape[1], J)  # the sum's magnitude: every loss is >= 0, their mean is J
+        return {"J": Reference(np.asarray(J), mean_bound(losses, B), scalar=True)}
+
+    return Entry(
+        id=cid,
+        variant=f"from the logits vs {'BCEWithLogitsLoss' if output == 'sigmoid' else 'CrossEntropyLoss'}",
+        equation="J = -(1/m) sum (y log a + (1-y) log(1-a))"
+        if output == "sigmoid"
+        else "J = -(1/m) sum_i sum_k y_k log a_k, a = softmax(z)",
+        draw=draw,
+        run=lambda impl, c: {"J": getattr(impl, function)(c["Z"], c["Y"])},
+        oracle=oracle,
+        shapes=shapes,
+        needs=(function,),
+    )
+
+
+register(_cost_from_logits_entry("COST-BCE", "sigmoid", draw_binary, BINARY_SHAPES, "compute_cost_from_logits"))
+register(_cost_from_logits_entry("COST-CE", "softmax", draw_softmax, SOFTMAX_SHAPES,
+                                 "compute_cost_cross_entropy_from_logits"))  # fmt: skip

@@ -24,9 +24,12 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .registry import entries, run_case
 
@@ -134,7 +137,8 @@ def run(modules: Sequence[str] = DEFAULT_MODULES, limit: int | None = None) -> l
     """Build and judge every mutant of the given scratch_nn modules (on one thread: the cases are tiny)."""
     from .device import single_threaded
 
-    with single_threaded():
+    with single_threaded(), warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # mutants overflow and divide by zero; that is their business
         return _run(modules, limit)
 
 

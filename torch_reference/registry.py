@@ -61,6 +61,10 @@ class Entry:
     #: the dtypes the entry is meaningful in (None: every dtype). A finite-difference oracle, for
     #: one, is float64 only: in float32 its rounding error (u·|J|/h) is as large as the gradient.
     dtypes: tuple[str, ...] | None = None
+    #: what the implementation is compared with: "PyTorch" (autograd and the nn modules),
+    #: "finite differences" (an independent float64 cost), or "sample statistics"; one
+    #: nn-verify row per ID x oracle x device x dtype
+    oracle_kind: str = "PyTorch"
 
     @property
     def key(self) -> str:
@@ -187,12 +191,14 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
 
 @dataclass
 class Row:
-    """One line of the ``nn-verify`` table: a catalogue ID on one device and dtype."""
+    """One line of the ``nn-verify`` table: a catalogue ID, checked against one oracle, on one
+    device and dtype."""
 
     id: str
     equation: str
     device: str
     dtype: str
+    oracle: str = "PyTorch"
     cases: int = 0
     max_abs: float = 0.0
     max_rel: float = 0.0
@@ -239,7 +245,7 @@ def verify(
 ) -> list[Row]:
     """Run every entry (or those of ``ids``) for every device, dtype, seed and shape."""
     wanted = set(ids) if ids is not None else None
-    rows: dict[tuple[str, str, str], Row] = {}
+    rows: dict[tuple[str, str, str, str], Row] = {}
     for entry in entries():
         if wanted is not None and entry.id not in wanted:
             continue
@@ -247,7 +253,8 @@ def verify(
             for dtype in dtypes:
                 if entry.dtypes is not None and dtype not in entry.dtypes:
                     continue
-                row = rows.setdefault((entry.id, device, dtype), Row(entry.id, entry.equation, device, dtype))
+                key = (entry.id, entry.oracle_kind, device, dtype)
+                row = rows.setdefault(key, Row(entry.id, entry.equation, device, dtype, entry.oracle_kind))
                 for seed in seeds:
                     for shape in entry.shapes:
                         row.add(run_case(entry, impl, device, dtype, seed, shape))

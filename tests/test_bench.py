@@ -1,0 +1,54 @@
+"""The benchmark (torch_reference/bench.py).
+
+Default run: the pieces that must be right for the timings to mean anything (the
+FLOP count, the cache size, the equivalence of the timed PyTorch step, the table),
+on the small digits case. ``-m benchmark``: pytest-benchmark timings of one
+training step, scratch_nn and PyTorch, for every case and dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from torch_reference import bench
+
+
+def test_flops_and_cache_size():
+    assert bench.step_flops([4, 3, 2], 5) == 3 * 2 * (3 * 4 * 5 + 2 * 3 * 5)
+    X, Y, _labels, params = bench._problem([6, 5, 3], 7, np.float64)
+    peak, cache = bench.peak_memory(X, Y, params)
+    assert cache == (6 * 7 + 5 * 7 + 5 * 7 + 3 * 7) * 8  # A[0], Z[1], A[1], Z[2]
+    assert peak > cache  # the caches plus the gradients and the new parameters
+
+
+def test_the_timed_pytorch_step_is_the_scratch_step():
+    """Same start, same data: one step of each gives the same cost and parameters."""
+    X, Y, labels, params = bench._problem([8, 6, 4], 11, np.float64)
+    new, cost, _ = bench.scratch_step(X, Y, params, alpha=0.01)
+    step = bench.torch_step_factory(X, labels, params, torch.float64)
+    assert step() == pytest.approx(cost, rel=1e-12)
+    # the torch step updated its own copies; a second scratch step from `new` matches its next cost
+    cost2 = bench.scratch_step(X, Y, new, alpha=0.01)[1]
+    assert step() == pytest.approx(cost2, rel=1e-12)
+
+
+def test_table_of_one_case():
+    row = bench.bench_case("digits", "float64", repeats=1, min_time=0.0, peak=1e10)  # no peak matmul here
+    assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0
+    text = bench.format_rows([row])
+    assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text
+
+
+@pytest.mark.benchmark
+@pytest.mark.parametrize("case", sorted(bench.CASES))
+@pytest.mark.parametrize("side", ["scratch", "torch"])
+def test_training_step(benchmark, case, dtype, side):  # dtype: the --dtype fixture of conftest.py
+    dims, m = bench.CASES[case]
+    np_dtype, torch_dtype = bench.DTYPES[dtype]
+    X, Y, labels, params = bench._problem(dims, m, np_dtype)
+    if side == "scratch":
+        benchmark(bench.scratch_step, X, Y, params)
+    else:
+        benchmark(bench.torch_step_factory(X, labels, params, torch_dtype))

@@ -21,6 +21,18 @@ SPINE_IDS = {
 }  # fmt: skip
 
 
+def caught(cid: str, impl: object) -> bool:
+    """True if some registry case of catalogue ID ``cid`` FAILs or errors on ``impl`` (CPU,
+    float64, seed 0, every shape): the one loop every planted-bug test uses."""
+    from torch_reference.registry import entries, run_case
+
+    mine = [e for e in entries() if e.id == cid]
+    assert mine, f"no registry entry for {cid}"
+    return any(
+        run_case(e, impl, "cpu", "float64", 0, shape).status in ("FAIL", "error") for e in mine for shape in e.shapes
+    )
+
+
 def mutant(**overrides) -> types.SimpleNamespace:
     base = {name: getattr(nn_, name) for name in nn_.__all__}
     base.update(overrides)

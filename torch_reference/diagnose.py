@@ -102,10 +102,11 @@ def _other_activations(name: str, Z: np.ndarray, expected: np.ndarray) -> Iterat
     import torch
 
     from .activations import torch_activation
+    from .layout import from_rows, to_rows
 
     for act in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear", "softmax"):
         with torch.no_grad():
-            value = torch_activation(act)(torch.tensor(Z.T)).numpy().T
+            value = from_rows(torch_activation(act)(to_rows(Z, "cpu", torch.float64)))
         yield value, 32 * np.abs(value) + 1, f"layer {name[1:]} applies {act} instead of its own g[{name[1:]}]"
 
 

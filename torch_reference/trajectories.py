@@ -37,6 +37,7 @@ import torch
 from .activations import KINKED, torch_activation
 from .device import single_threaded
 from .gradient_check import losses_from_logits
+from .layout import to_rows
 from .losses import torch_output_loss
 from .model import draw_model, reference_bounds, reference_pass
 from .registry import Case, Entry, Reference, register
@@ -83,7 +84,7 @@ def hessian(
     """The Hessian of J with respect to all parameters (W1, b1, ... flattened in that order), float64."""
     keys = _keys(len(activations))
     shapes = [parameters[k].shape for k in keys]
-    Xr, Yr = torch.tensor(X.T, dtype=torch.float64), torch.tensor(Y.T, dtype=torch.float64)
+    Xr, Yr = to_rows(X, "cpu", torch.float64), to_rows(Y, "cpu", torch.float64)
     modules = [torch_activation(name) for name in activations]
     loss = torch_output_loss(activations[-1])
 

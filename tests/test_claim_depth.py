@@ -39,17 +39,8 @@ from scratch_nn.parity import (
     shallow_parity_network,
 )
 from torch_reference.experiments.claims import train_parity
-from torch_reference.experiments.threads import one_thread
 
 NS = list(range(1, 11))
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems run on one BLAS / PyTorch thread (``experiments.threads.one_thread``: threads only
-    spin against each other on a shared 2-core machine at these sizes)."""
-    with one_thread():
-        yield
 
 
 def _outputs(parameters, n, dtype):

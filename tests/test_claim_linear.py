@@ -18,7 +18,6 @@ from scratch_nn.parity import deep_parity_network, parity_activations
 from scratch_nn.training import train
 from torch_reference import cases
 from torch_reference.experiments.claims import best_affine_fit, collapse_linear, xor_table
-from torch_reference.experiments.threads import one_thread
 from torch_reference.model import reference_bounds, reference_pass
 from torch_reference.tolerance import collapsed_linear_bounds, tolerance
 from torch_reference.trajectories import cost_bound
@@ -26,14 +25,6 @@ from torch_reference.trajectories import cost_bound
 #: layer_dims: the notes' L = 2, and deeper, non-square networks
 SHAPES = [(3, 4, 2), (5, 7, 3, 6, 2), (4, 2, 6, 1)]
 M = 9
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems run on one BLAS / PyTorch thread (``experiments.threads.one_thread``: threads only
-    spin against each other on a shared 2-core machine at these sizes)."""
-    with one_thread():
-        yield
 
 
 def _network_and_collapse(dims, dtype, activation="linear", seed=0):

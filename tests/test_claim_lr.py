@@ -33,7 +33,6 @@ from torch_reference.experiments.claims import (
     scipy_logistic,
     theta_to_parameters,
 )
-from torch_reference.experiments.threads import one_thread
 from torch_reference.model import reference_bounds, reference_pass
 from torch_reference.tolerance import (
     activation_bound,
@@ -45,14 +44,6 @@ from torch_reference.tolerance import (
 from torch_reference.trajectories import cost_bound
 
 ITERATIONS = 400
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems run on one BLAS / PyTorch thread (``experiments.threads.one_thread``: threads only
-    spin against each other on a shared 2-core machine at these sizes)."""
-    with one_thread():
-        yield
 
 
 def _starts(n: int) -> dict[str, np.ndarray]:

@@ -27,20 +27,11 @@ import torch
 from scratch_nn import compute_cost, model_backward, model_forward
 from scratch_nn.training import train
 from torch_reference.experiments.claims import activation_slope, expected_slope, saturation_case
-from torch_reference.experiments.threads import one_thread
 from torch_reference.model import reference_pass
 from torch_reference.tolerance import sampling_bound, tolerance
 
 SMALL, LARGE = 0.01, 10.0
 STEPS, LEARNING_RATE = 300, 0.5
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems run on one BLAS / PyTorch thread (``experiments.threads.one_thread``: threads only
-    spin against each other on a shared 2-core machine at these sizes)."""
-    with one_thread():
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ import torch
 from scratch_nn import initialize_parameters, model_backward, model_forward
 from torch_reference.device import DTYPES
 from torch_reference.experiments.claims import gd_path, symmetric_parameters, symmetrize, unit_spread, xor_cloud
-from torch_reference.experiments.threads import one_thread
 from torch_reference.model import reference_bounds, reference_pass
 from torch_reference.tolerance import tolerance, trajectory_bound, trajectory_deviation_bounds
 from torch_reference.training import torch_train
@@ -49,14 +48,6 @@ CONFIGS = {
         0.5,
     ),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems run on one BLAS / PyTorch thread (``experiments.threads.one_thread``: threads only
-    spin against each other on a shared 2-core machine at these sizes)."""
-    with one_thread():
-        yield
 
 
 def _data(dtype: type) -> tuple[np.ndarray, np.ndarray]:

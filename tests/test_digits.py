@@ -17,20 +17,11 @@ import pytest
 from scratch_nn import initialize_parameters
 from torch_reference.experiments import digits, digits_main, main
 from torch_reference.experiments.figures import learning_rate_figure, save
-from torch_reference.experiments.threads import one_thread
 from torch_reference.tolerance import twin_contraction
 
 TARGET = 0.93
 QUICK_ITERATIONS, QUICK_RATE = 300, 3.0
 COMPARED_ITERATIONS = 60
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems run on one BLAS / PyTorch thread (``experiments.threads.one_thread``: threads only
-    spin against each other on a shared 2-core machine at these sizes)."""
-    with one_thread():
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,6 @@ import pytest
 import scratch_nn as nn_
 from torch_reference.cli import main
 from torch_reference.errata import ERRATA, demonstrate
-from torch_reference.trajectories import single_threaded
-
-
-@pytest.fixture(autouse=True)
-def _single_threaded():
-    """Tiny tensors: PyTorch's intra-op threads only add synchronization (3-4x slower on a loaded machine)."""
-    with single_threaded():
-        yield
-
 
 IDS = [
     "ERR-DWL",

@@ -32,15 +32,6 @@ from torch_reference.device import DTYPES
 from torch_reference.layout import from_rows, per_example_grad, to_rows
 from torch_reference.losses import torch_output_loss
 from torch_reference.tolerance import activation_backward_bound, activation_bound, logit_loss_bound, mean_bound
-from torch_reference.trajectories import single_threaded
-
-
-@pytest.fixture(autouse=True)
-def _single_threaded():
-    """Tiny tensors: PyTorch's intra-op threads only add synchronization (3-4x slower on a loaded machine)."""
-    with single_threaded():
-        yield
-
 
 EXTREMES = [1e3, -1e3, 1e4, -1e4]
 

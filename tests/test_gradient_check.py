@@ -27,17 +27,8 @@ from torch_reference.gradient_check import FD_FUNCTIONS
 from torch_reference.losses import torch_output_loss
 from torch_reference.model import MODEL_SHAPES, ReferenceNetwork, draw_model
 from torch_reference.registry import Reference, case_rng, entries
-from torch_reference.trajectories import single_threaded
 
 from .mutants import MUTANTS, mutant
-
-
-@pytest.fixture(autouse=True)
-def _single_threaded():
-    """Tiny tensors: PyTorch's intra-op threads only add synchronization (3-4x slower on a loaded machine)."""
-    with single_threaded():
-        yield
-
 
 BACKWARD_IDS = ("BWD-DAL", "BWD-DZL", "BWD-ACT", "BWD-DW", "BWD-DB", "BWD-DA", "BWD-L", "LR-BWD")
 ENTRIES = {e.key: e for e in entries()}

@@ -28,12 +28,11 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from torch_reference.compare import compare
-from torch_reference.device import DTYPES, strict_float32
+from torch_reference.device import DTYPES, single_threaded, strict_float32
 from torch_reference.gradient_check import forward64
 from torch_reference.model import reference_bounds, reference_pass
 from torch_reference.registry import case_rng, entries
 from torch_reference.tolerance import activation_bound, softmax_bound, update_bound
-from torch_reference.trajectories import single_threaded
 
 ENTRIES = {e.key: e for e in entries()}
 HIDDEN = ["relu", "tanh", "sigmoid", "leaky_relu", "elu", "linear", "softmax"]

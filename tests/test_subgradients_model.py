@@ -26,15 +26,6 @@ from torch_reference import cases
 from torch_reference.compare import compare
 from torch_reference.device import DTYPES, strict_float32
 from torch_reference.model import reference_bounds, reference_pass
-from torch_reference.trajectories import single_threaded
-
-
-@pytest.fixture(autouse=True)
-def _single_threaded():
-    """Tiny tensors: PyTorch's intra-op threads only add synchronization (3-4x slower on a loaded machine)."""
-    with single_threaded():
-        yield
-
 
 HIDDEN = [
     ("relu", "relu", "relu"),

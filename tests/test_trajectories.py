@@ -16,17 +16,9 @@ import scratch_nn as nn_
 from torch_reference.compare import compare
 from torch_reference.model import reference_pass
 from torch_reference.registry import case_rng, entries, run_case
-from torch_reference.trajectories import GD_SHAPES, hessian, single_threaded
+from torch_reference.trajectories import GD_SHAPES, hessian
 
 from .mutants import mutant
-
-
-@pytest.fixture(autouse=True)
-def _single_threaded():
-    """Tiny tensors: PyTorch's intra-op threads only add synchronization (3-4x slower on a loaded machine)."""
-    with single_threaded():
-        yield
-
 
 ENTRY = next(e for e in entries() if e.id == "GD-LOOP")
 
@@ -116,15 +108,7 @@ def test_float32_trajectory_is_outside_the_float64_bound():
     shape = GD_SHAPES[0]
     case = _case(shape, np.float32)
     ref = ENTRY.oracle(case, "cpu", torch.float64)
-    params, costs = nn_.train(
-        case["X"],
-        case["Y"],
-        case["parameters"],
-        case["learning_rate"],
-        case["num_iterations"],
-        activations=case["activations"],
-    )
-    ours = {"costs": np.asarray(costs, np.float32), **params}
+    ours = ENTRY.run(nn_, case)  # the GD-LOOP entry's own call of train(), in float32
     as32 = [compare(k, ours[k], r.value, r.bound, np.float32) for k, r in ref.items()]
     as64 = [compare(k, ours[k].astype(np.float64), r.value, r.bound, np.float64) for k, r in ref.items()]
     assert all(c.passed for c in as32), [c.detail for c in as32 if not c.passed]

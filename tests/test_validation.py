@@ -8,13 +8,13 @@ element-wise activations follow IEEE arithmetic like PyTorch.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 import torch
 
 import scratch_nn as nn_
+
+from .checks import assert_rejected_unchanged
 
 rng = np.random.default_rng(7)
 A_prev = rng.standard_normal((3, 5))
@@ -147,25 +147,7 @@ BAD = [
 
 @pytest.mark.parametrize(("func", "args", "kwargs", "exc", "match"), [pytest.param(*row[1:], id=row[0]) for row in BAD])
 def test_bad_input_is_rejected_and_nothing_changes(func, args, kwargs, exc, match):
-    before = copy.deepcopy((args, kwargs))
-    with pytest.raises(exc, match=match):
-        func(*args, **kwargs)
-    after = (args, kwargs)
-    _assert_same(before, after)
-
-
-def _assert_same(x, y):
-    if isinstance(x, np.ndarray):
-        np.testing.assert_array_equal(x, y)
-        assert x.dtype == y.dtype and x.shape == y.shape
-    elif isinstance(x, dict):
-        assert x.keys() == y.keys()
-        for k in x:
-            _assert_same(x[k], y[k])
-    elif isinstance(x, (tuple, list)):
-        assert len(x) == len(y)
-        for a, c in zip(x, y, strict=True):
-            _assert_same(a, c)
+    assert_rejected_unchanged(func, args, kwargs, exc, match)
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear"])

@@ -5,7 +5,10 @@ The rules (see README, "Bad input"):
 
 * arrays are ``numpy.ndarray`` of dtype float32 or float64 (no lists, no integer
   or bool arrays: integer arithmetic would silently truncate, and a silent upcast
-  would hide a dtype bug);
+  would hide a dtype bug). The one exception is the activation functions g and
+  g', which take the course's ``sigmoid(np.array([0, 2]))`` and ``sigmoid(1)``:
+  integers, Python numbers and lists become float64 there, explicitly
+  (:func:`scratch_nn.activations.as_operand`);
 * every array of one call has the same dtype;
 * shapes are checked explicitly, so NumPy broadcasting can never turn a wrong
   shape into a wrong answer (``b`` of shape ``(n,)`` or ``(1, n)`` is an error,
@@ -23,6 +26,41 @@ from collections.abc import Mapping
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+#: what every ``rng`` argument takes: a Generator, or the course's legacy RandomState
+RNG = np.random.Generator | np.random.RandomState
+
+
+def check_rng(rng: object, needed_by: str) -> RNG:
+    """Return ``rng`` if it is a ``numpy.random.Generator`` or a legacy
+    ``numpy.random.RandomState``; else raise TypeError saying what needed it.
+
+    Never the global state: ``np.random.seed(1)`` then ``rng=None`` is an error, and
+    ``np.random.RandomState(1)`` is the object that replays the course's seeded stream.
+    """
+    if not isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        raise TypeError(
+            f"{needed_by} needs rng, a numpy.random.Generator (e.g. np.random.default_rng(1)) or a legacy "
+            f"numpy.random.RandomState (np.random.RandomState(1): the course's np.random.seed(1) stream); "
+            f"got {type(rng).__name__}. scratch_nn never uses NumPy's global random state"
+        )
+    return rng
+
+
+def standard_normal(rng: RNG, shape: tuple[int, ...]) -> np.ndarray:
+    """N(0, 1) draws of ``shape`` (float64): ``rng.randn(*shape)`` for a RandomState, exactly the
+    course's ``np.random.randn(n, m)``; ``rng.standard_normal(shape)`` for a Generator."""
+    if isinstance(rng, np.random.RandomState):
+        return rng.randn(*shape)
+    return rng.standard_normal(shape)
+
+
+def uniform(rng: RNG, shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform[0, 1) draws of ``shape`` (float64): ``rng.rand(*shape)`` for a RandomState, exactly the
+    course's ``np.random.rand(n, m)``; ``rng.random(shape)`` for a Generator."""
+    if isinstance(rng, np.random.RandomState):
+        return rng.rand(*shape)
+    return rng.random(shape)
 
 
 def check_array(name: str, x: object, ndim: int = 2, finite: bool = False) -> np.ndarray:

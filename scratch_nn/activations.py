@@ -7,6 +7,15 @@ Shapes: ``Z``, ``A``, ``dA`` and ``dZ`` are all ``(n[l], m)``, one example per
 column. Every function returns a new array of ``Z``'s dtype (float32 stays
 float32) and never modifies its inputs.
 
+Operands (:func:`as_operand`), looser here than in the rest of the package so that
+the course's ``sigmoid(np.array([0, 2]))`` and ``sigmoid(1)`` work: float32 and
+float64 arrays are used as they are; integer arrays, Python ints and floats, NumPy
+integer scalars and lists of numbers are converted to float64 (never truncated,
+never float32); bool, float16, complex, object and string values are a TypeError.
+The element-wise functions take any shape, 0-d included (a scalar in gives a 0-d
+array out); softmax and its backward need ``(n, m)``, since their axis matters.
+The result is always a ``numpy.ndarray``.
+
 Subgradients at exactly 0 (the only points where ReLU, leaky ReLU and ELU are not
 differentiable): the notes take g'(0) = 1 for all three; PyTorch takes 0 for ReLU,
 ``slope`` for leaky ReLU and ``alpha`` for ELU. ``convention="notes"`` (default)
@@ -24,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import check_array, check_same_dtype, check_shape
+from ._checks import FLOAT_DTYPES, check_same_dtype, check_shape
 
 Convention = Literal["notes", "pytorch"]
 CONVENTIONS = ("notes", "pytorch")
@@ -35,11 +44,45 @@ def _check_convention(convention: str) -> None:
         raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
 
 
-def _check_backward(dA: np.ndarray, Z: np.ndarray) -> None:
-    check_array("Z", Z)
-    check_array("dA", dA)
+def as_operand(name: str, x: object, ndim: int | None = None) -> np.ndarray:
+    """Return ``x`` as a float array for an activation: float32/float64 arrays unchanged
+    (no copy), integer arrays, Python/NumPy real scalars and lists of numbers as float64.
+
+    Raises TypeError for bool, float16, complex, object or string values (a bool array is
+    a mask, not an operand; float16 would lose the rounding analysis) and ValueError if
+    ``ndim`` is given and differs. Nothing is modified.
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    elif isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating, list, tuple)):
+        raise TypeError(
+            f"{name} must be a numpy.ndarray of float32 or float64, an integer array, "
+            f"a real number or a list of numbers; got {type(x).__name__}"
+        )
+    else:
+        try:
+            arr = np.asarray(x)
+        except ValueError as error:  # a ragged list
+            raise TypeError(f"{name} is a list that is not a rectangular array of numbers: {error}") from None
+    if arr.dtype.kind in "iu":
+        arr = arr.astype(np.float64)
+    elif arr.dtype not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} has dtype {arr.dtype}; expected float32 or float64 (integers are converted to float64; "
+            f"convert anything else explicitly, e.g. {name}.astype(np.float64))"
+        )
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return arr
+
+
+def _check_backward(dA: object, Z: object, ndim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``dA`` and ``Z`` as operands (see :func:`as_operand`), of one shape and one dtype."""
+    Z = as_operand("Z", Z, ndim)
+    dA = as_operand("dA", dA, ndim)
     check_shape("dA", dA, Z.shape, "dA[l] and Z[l] are both (n[l], m)")
     check_same_dtype(dA=dA, Z=Z)
+    return dA, Z
 
 
 # ---------------------------------------------------------------- ACT-SIGMOID
@@ -50,10 +93,10 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
     so ``e^x`` is only ever taken of x <= 0: no overflow at z = -1000, and full
     relative accuracy of the tiny values in the left tail.
     """
-    check_array("Z", Z)
+    Z = as_operand("Z", Z)
     with np.errstate(under="ignore"):  # e^-|z| underflowing to 0 is the right limit
         e = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
+    return np.asarray(np.where(Z >= 0, 1 / (1 + e), e / (1 + e)))
 
 
 def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -61,30 +104,30 @@ def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
 
     ``dA``, ``Z``: ``(n, m)``; returns ``dZ`` ``(n, m)``. g'(0) = 1/4.
     """
-    _check_backward(dA, Z)
+    dA, Z = _check_backward(dA, Z)
     a = sigmoid(Z)
-    return dA * a * (1 - a)
+    return np.asarray(dA * a * (1 - a))
 
 
 # ---------------------------------------------------------------- ACT-TANH
 def tanh(Z: np.ndarray) -> np.ndarray:
     """ACT-TANH: ``A = (e^Z - e^-Z) / (e^Z + e^-Z)`` = ``2 sigmoid(2Z) - 1``; ``(n, m)``."""
-    check_array("Z", Z)
-    return np.tanh(Z)
+    Z = as_operand("Z", Z)
+    return np.asarray(np.tanh(Z))
 
 
 def tanh_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     """ACT-TANH / BWD-ACT: ``dZ = dA * (1 - a^2)`` with ``a = tanh(Z)``; ``(n, m)``."""
-    _check_backward(dA, Z)
+    dA, Z = _check_backward(dA, Z)
     a = np.tanh(Z)
-    return dA * (1 - a**2)
+    return np.asarray(dA * (1 - a**2))
 
 
 # ---------------------------------------------------------------- ACT-RELU
 def relu(Z: np.ndarray) -> np.ndarray:
     """ACT-RELU: ``A = max(0, Z)``, element-wise; ``(n, m)``."""
-    check_array("Z", Z)
-    return np.maximum(Z, 0)
+    Z = as_operand("Z", Z)
+    return np.asarray(np.maximum(Z, 0))
 
 
 def relu_backward(dA: np.ndarray, Z: np.ndarray, convention: Convention = "notes") -> np.ndarray:
@@ -93,10 +136,10 @@ def relu_backward(dA: np.ndarray, Z: np.ndarray, convention: Convention = "notes
     At z = 0: 1 under ``convention="notes"``, 0 under ``"pytorch"``.
     ``dA``, ``Z``: ``(n, m)``; returns ``dZ`` ``(n, m)``.
     """
-    _check_backward(dA, Z)
+    dA, Z = _check_backward(dA, Z)
     _check_convention(convention)
     g_prime = Z >= 0 if convention == "notes" else Z > 0  # 1 or 0, as a bool mask
-    return dA * g_prime  # (a float * bool product is also ~9x faster than np.where here)
+    return np.asarray(dA * g_prime)  # (a float * bool product is also ~9x faster than np.where here)
 
 
 # ---------------------------------------------------------------- ACT-LEAKY
@@ -107,9 +150,9 @@ def _check_slope(slope: float) -> None:
 
 def leaky_relu(Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """ACT-LEAKY: ``A = max(slope * Z, Z)`` (for 0 < slope < 1); ``(n, m)``."""
-    check_array("Z", Z)
+    Z = as_operand("Z", Z)
     _check_slope(slope)
-    return np.where(Z >= 0, Z, slope * Z)
+    return np.asarray(np.where(Z >= 0, Z, slope * Z))
 
 
 def leaky_relu_backward(
@@ -119,11 +162,11 @@ def leaky_relu_backward(
 
     At z = 0: 1 under ``"notes"``, ``slope`` under ``"pytorch"``. Shapes ``(n, m)``.
     """
-    _check_backward(dA, Z)
+    dA, Z = _check_backward(dA, Z)
     _check_slope(slope)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
-    return np.where(positive, dA, slope * dA)
+    return np.asarray(np.where(positive, dA, slope * dA))
 
 
 # ---------------------------------------------------------------- ACT-ELU
@@ -138,9 +181,9 @@ def elu(Z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     ``e^z - 1`` is computed by ``expm1`` (accurate for small abs(z)), and only of
     ``min(z, 0)`` so that large positive z cannot overflow.
     """
-    check_array("Z", Z)
+    Z = as_operand("Z", Z)
     _check_alpha(alpha)
-    return np.where(Z >= 0, Z, alpha * np.expm1(np.minimum(Z, 0)))
+    return np.asarray(np.where(Z >= 0, Z, alpha * np.expm1(np.minimum(Z, 0))))
 
 
 def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: Convention = "notes") -> np.ndarray:
@@ -148,12 +191,12 @@ def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: 
 
     At z = 0: 1 under ``"notes"``, ``alpha`` under ``"pytorch"``. Shapes ``(n, m)``.
     """
-    _check_backward(dA, Z)
+    dA, Z = _check_backward(dA, Z)
     _check_alpha(alpha)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
     with np.errstate(under="ignore"):
-        return np.where(positive, dA, dA * alpha * np.exp(np.minimum(Z, 0)))
+        return np.asarray(np.where(positive, dA, dA * alpha * np.exp(np.minimum(Z, 0))))
 
 
 # ---------------------------------------------------------------- ACT-SOFTMAX
@@ -164,7 +207,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     sum to 1. The column maximum is subtracted first (softmax is invariant to it),
     so no exponent is positive and nothing overflows.
     """
-    check_array("Z", Z)
+    Z = as_operand("Z", Z, ndim=2)
     with np.errstate(under="ignore"):
         e = np.exp(Z - Z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
@@ -177,7 +220,7 @@ def softmax_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     ``J = diag(a) - a a^T``. Shapes ``(n, m)``. Followed by cross-entropy this
     collapses to ``dZ = A - Y`` (BWD-DZL), which is what the model uses.
     """
-    _check_backward(dA, Z)
+    dA, Z = _check_backward(dA, Z, ndim=2)
     a = softmax(Z)
     return a * (dA - (a * dA).sum(axis=0, keepdims=True))
 
@@ -185,13 +228,12 @@ def softmax_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- ACT-LINEAR
 def linear(Z: np.ndarray) -> np.ndarray:
     """ACT-LINEAR: the identity ``g(z) = z`` (regression output). Returns a copy."""
-    check_array("Z", Z)
-    return Z.copy()
+    return as_operand("Z", Z).copy()
 
 
 def linear_backward_activation(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     """ACT-LINEAR / BWD-ACT: g'(z) = 1, so ``dZ = dA`` (a copy). Shapes ``(n, m)``."""
-    _check_backward(dA, Z)
+    dA, _Z = _check_backward(dA, Z)
     return dA.copy()
 
 

@@ -23,9 +23,12 @@ Conventions:
   activation is unchanged and nothing is rescaled at test time (where dropout is
   simply off). Forgetting the ``/ keep_prob`` shrinks every activation by
   ``keep_prob`` on average.
-* ``U`` is drawn as ``rng.random(A.shape)`` (float64) from the
-  ``numpy.random.Generator`` passed in, and compared with ``keep_prob`` in float64:
-  replaying the same generator replays the same mask. PyTorch's generator cannot
+* ``U`` is drawn (float64) from the ``rng`` passed in and compared with ``keep_prob``
+  in float64: replaying the same generator replays the same mask. A
+  ``numpy.random.Generator`` draws ``rng.random(A.shape)``; a legacy
+  ``numpy.random.RandomState`` draws ``rng.rand(n, m)``, exactly the course's
+  ``np.random.seed(1); D1 = np.random.rand(A1.shape[0], A1.shape[1]) < keep_prob``
+  (in :func:`scratch_nn.model_forward`, layer by layer, D1 first). PyTorch's generator cannot
   reproduce NumPy's draws, so the comparisons with PyTorch share the mask itself.
 * ``D`` has A's dtype and holds exactly 0 and 1 (the course's
   ``np.where(U < keep_prob, 1, 0)`` is an int64 array, and ``float32 * int64`` would
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_same_dtype, check_shape
+from ._checks import RNG, check_array, check_rng, check_same_dtype, check_shape, uniform
 
 
 def check_keep_prob(keep_prob: object) -> float:
@@ -57,22 +60,17 @@ def check_keep_prob(keep_prob: object) -> float:
     return keep_prob
 
 
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(1)), got {type(rng).__name__}; "
-            "dropout never uses NumPy's global random state"
-        )
-    return rng
+def _check_rng(rng: object) -> RNG:
+    return check_rng(rng, "dropout")
 
 
-def dropout_mask(
-    shape: tuple[int, ...], keep_prob: float, rng: np.random.Generator, dtype: type | np.dtype = np.float64
-) -> np.ndarray:
-    """DROP-MASK: ``D = (U < keep_prob)`` with ``U = rng.random(shape)`` ~ Uniform[0, 1).
+def dropout_mask(shape: tuple[int, ...], keep_prob: float, rng: RNG, dtype: type | np.dtype = np.float64) -> np.ndarray:
+    """DROP-MASK: ``D = (U < keep_prob)`` with ``U`` ~ Uniform[0, 1) of ``shape``.
 
     Args: ``shape`` the activation's shape ``(n[l], m)``; ``keep_prob`` in (0, 1];
-    ``rng`` a ``numpy.random.Generator``; ``dtype`` float32 or float64.
+    ``rng`` a ``numpy.random.Generator`` (``U = rng.random(shape)``) or a legacy
+    ``numpy.random.RandomState`` (``U = rng.rand(*shape)``, the course's draw);
+    ``dtype`` float32 or float64.
     Returns: ``D`` of ``shape`` and ``dtype``, entries exactly 0.0 or 1.0.
     """
     keep_prob = check_keep_prob(keep_prob)
@@ -80,15 +78,16 @@ def dropout_mask(
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    U = rng.random(shape)
+    U = uniform(rng, tuple(shape))
     return (U < keep_prob).astype(dtype)
 
 
-def dropout_forward(A: np.ndarray, keep_prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarray, np.ndarray]:
     """DROP-MASK + DROP-FWD: ``D = (U < keep_prob)``, ``A = A * D / keep_prob``.
 
     Args: ``A`` (n[l], m), the activations of a hidden layer; ``keep_prob`` in (0, 1];
-    ``rng`` a ``numpy.random.Generator`` (one ``rng.random(A.shape)`` draw per call).
+    ``rng`` a ``numpy.random.Generator`` or ``numpy.random.RandomState`` (one draw of
+    A's shape per call, see :func:`dropout_mask`).
     Returns: the dropped activations ``(n[l], m)`` (a new array, A's dtype) and the
     mask ``D`` ``(n[l], m)`` (A's dtype, 0/1), which the backward pass needs.
     ``keep_prob = 1`` returns a copy of A and a mask of ones (DROP-EXPECT).

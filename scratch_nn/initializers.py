@@ -14,8 +14,21 @@ he          N(0, std = sqrt(2 / n[l-1]))                ``nn.init.kaiming_normal
 fan_in = n[l-1] is ``W[l].shape[1]`` and fan_out = n[l] is ``W[l].shape[0]``, exactly
 as PyTorch computes them for an ``nn.Linear.weight`` of shape ``(out, in)``.
 
-Randomness comes only from the ``numpy.random.Generator`` passed in (never the
-global state), so a seed reproduces the parameters.
+Randomness comes only from the ``rng`` passed in (never the global state), so a
+seed reproduces the parameters. ``rng`` is a ``numpy.random.Generator`` or a legacy
+``numpy.random.RandomState``; both are drawn layer by layer, l = 1, ..., L, one
+``(n[l], n[l-1])`` block of N(0, 1) per layer, times the std of the table:
+
+* a ``RandomState`` draws ``rng.randn(n[l], n[l-1]) * std``: exactly the course's
+  ``np.random.seed(s)`` then ``np.random.randn(layer_dims[l], layer_dims[l-1]) * 0.01``
+  (``small``), ``* np.sqrt(2 / layer_dims[l-1])`` (``he``, the same float64 product) or
+  ``* 10`` (``small`` with ``scale=10``: the course's "random" initialization), so
+  ``initialize_parameters([5, 4, 3], "small", rng=np.random.RandomState(3))`` is the
+  course's ``initialize_parameters_deep([5, 4, 3])`` to the last bit;
+* a ``Generator`` draws ``rng.standard_normal((n[l], n[l-1])) * std``: the same
+  formula and order, from NumPy's newer stream (different numbers for the same seed).
+
+The biases are zeros and draw nothing, in both cases.
 """
 
 from __future__ import annotations
@@ -23,6 +36,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from ._checks import RNG, check_rng, standard_normal
 
 INIT_METHODS = ("zeros", "small", "xavier", "he")
 
@@ -43,7 +58,7 @@ def init_std(method: str, n_in: int, n_out: int, scale: float = 0.01) -> float:
 def initialize_parameters(
     layer_dims: Sequence[int],
     method: str = "small",
-    rng: np.random.Generator | None = None,
+    rng: RNG | None = None,
     dtype: type | np.dtype = np.float64,
     scale: float = 0.01,
 ) -> dict[str, np.ndarray]:
@@ -51,9 +66,10 @@ def initialize_parameters(
 
     Args: ``layer_dims = [n[0], n[1], ..., n[L]]`` (at least two positive ints);
     ``method`` one of ``zeros``, ``small``, ``xavier``, ``he``; ``rng`` a
-    ``numpy.random.Generator`` (required unless ``method="zeros"``); ``dtype``
-    float32 or float64; ``scale`` the factor of ``small`` (0.01 in the notes).
-    Returns: dict ``W1, b1, ..., WL, bL``.
+    ``numpy.random.Generator`` or ``numpy.random.RandomState`` (required unless
+    ``method="zeros"``; see the module docstring for what each draws); ``dtype``
+    float32 or float64 (the draws are float64, then cast); ``scale`` the factor of
+    ``small`` (0.01 in the notes). Returns: dict ``W1, b1, ..., WL, bL``.
     """
     dims = list(layer_dims)
     if len(dims) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in dims):
@@ -63,11 +79,8 @@ def initialize_parameters(
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    if method != "zeros" and not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"method {method!r} needs rng, a numpy.random.Generator "
-            f"(e.g. np.random.default_rng(1)); got {type(rng).__name__}"
-        )
+    if method != "zeros":
+        check_rng(rng, f"method {method!r}")
 
     parameters = {}
     for l in range(1, len(dims)):
@@ -76,7 +89,7 @@ def initialize_parameters(
         if method == "zeros":
             W = np.zeros((n_out, n_in))
         else:
-            W = rng.standard_normal((n_out, n_in)) * std
+            W = standard_normal(rng, (n_out, n_in)) * std
         parameters[f"W{l}"] = W.astype(dtype)
         parameters[f"b{l}"] = np.zeros((n_out, 1), dtype=dtype)
     return parameters

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import check_array, check_parameters, check_same_dtype, check_shape
+from ._checks import RNG, check_array, check_parameters, check_rng, check_same_dtype, check_shape
 from .activations import Convention, activation_backward, check_activation
 from .dropout import check_keep_prob, dropout_backward, dropout_forward
 from .layers import ActivationCache, linear_activation_forward, linear_backward
@@ -64,7 +64,7 @@ def model_forward(
     output_activation: str = "sigmoid",
     activations: Sequence[str] | None = None,
     keep_prob: float = 1.0,
-    rng: np.random.Generator | None = None,
+    rng: RNG | None = None,
 ) -> tuple[np.ndarray, list[tuple]]:
     """FWD-L: ``A[0] = X``; for l = 1..L: ``A[l] = g[l](W[l] A[l-1] + b[l])``; ``ŷ = A[L]``.
 
@@ -72,7 +72,10 @@ def model_forward(
     ``D[l] = (U < keep_prob)``, ``A[l] = A[l] * D[l] / keep_prob``, masks drawn from ``rng``.
 
     Args: ``X`` (n[0], m); ``parameters`` ``W1, b1, ..., WL, bL``; ``keep_prob`` in
-    (0, 1] (1: no dropout); ``rng`` a ``numpy.random.Generator``, needed when ``keep_prob < 1``.
+    (0, 1] (1: no dropout); ``rng`` a ``numpy.random.Generator`` or ``numpy.random.RandomState``,
+    needed when ``keep_prob < 1``: the masks are drawn in layer order, D[1] first, so a
+    ``RandomState(1)`` replays the course's ``np.random.seed(1)`` inside
+    ``forward_propagation_with_dropout``.
     Returns: ``AL`` (n[L], m) and ``caches``, a list of L entries
     ``((A[l-1], W[l], b[l]), Z[l])``, caches[l-1] belonging to layer l, with ``D[l]``
     (n[l], m) appended for a dropped hidden layer.
@@ -84,8 +87,8 @@ def model_forward(
     g = layer_activations(L, hidden_activation, output_activation, activations)
     keep_prob = check_keep_prob(keep_prob)
     dropout = keep_prob < 1.0
-    if dropout and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"keep_prob = {keep_prob} < 1 needs rng, a numpy.random.Generator; got {type(rng).__name__}")
+    if dropout:
+        check_rng(rng, f"keep_prob = {keep_prob} < 1")
 
     caches: list[tuple] = []
     A = X
@@ -125,6 +128,7 @@ def model_backward(
     convention: Convention = "notes",
     keep_prob: float = 1.0,
     lambd: float = 0.0,
+    return_dZ: bool = False,
 ) -> dict[str, np.ndarray]:
     """BWD-L: every layer's gradients, from l = L down to 1.
 
@@ -138,9 +142,12 @@ def model_backward(
 
     Args: ``AL`` and ``Y`` (n[L], m); ``caches`` from :func:`model_forward` with the
     same activations and keep_prob; ``convention`` for the subgradient at 0
-    (``"notes"``/``"pytorch"``); ``keep_prob`` in (0, 1]; ``lambd`` λ >= 0.
-    Returns: dict with ``dA0 .. dA{L-1}`` (n[l], m), ``dW1 .. dWL`` (n[l], n[l-1]),
-    ``db1 .. dbL`` (n[l], 1), and ``dZ1 .. dZL`` (n[l], m).
+    (``"notes"``/``"pytorch"``); ``keep_prob`` in (0, 1]; ``lambd`` λ >= 0;
+    ``return_dZ`` whether to add the ``dZ[l]`` to the dict.
+    Returns: the course's ``L_model_backward`` dict, with ``dA0 .. dA{L-1}`` (n[l], m),
+    ``dW1 .. dWL`` (n[l], n[l-1]) and ``db1 .. dbL`` (n[l], 1): 3L keys, as the course's
+    tests count them; with ``return_dZ=True`` also ``dZ1 .. dZL`` (n[l], m), as the
+    course's ``backward_propagation_with_regularization``/``_with_dropout`` return them.
     """
     L = len(caches)
     if L == 0:
@@ -149,6 +156,8 @@ def model_backward(
     check_array("AL", AL, finite=True)
     check_shape("AL", AL, caches[-1][1].shape, "AL = A[L] has Z[L]'s shape (n[L], m)")
     keep_prob, lambd = check_keep_prob(keep_prob), check_lambd("lambd", lambd)
+    if not isinstance(return_dZ, (bool, np.bool_)):
+        raise TypeError(f"return_dZ must be True or False, got {type(return_dZ).__name__}")
     _check_dropout_caches(caches, keep_prob)
     m = AL.shape[1]
 
@@ -161,7 +170,8 @@ def model_backward(
             if keep_prob < 1.0:
                 dA = dropout_backward(dA, caches[l - 1][2], keep_prob)
             dZ = activation_backward(dA, Z, g[l - 1], convention)
-        grads[f"dZ{l}"] = dZ
+        if return_dZ:
+            grads[f"dZ{l}"] = dZ
         grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(dZ, linear_cache)
         if lambd > 0:
             grads[f"dW{l}"] = grads[f"dW{l}"] + l2_regularization_gradient(linear_cache[1], lambd, m)

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_array, check_same_dtype, check_shape
+from ._checks import RNG, check_array, check_rng, check_same_dtype, check_shape
 from .dropout import check_keep_prob
 from .initializers import initialize_parameters
 from .losses import model_cost
@@ -42,7 +42,7 @@ def train(
     *,
     lambd: float = 0.0,
     keep_prob: float = 1.0,
-    rng: np.random.Generator | None = None,
+    rng: RNG | None = None,
     max_norm: float | None = None,
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """GD-LOOP from given initial parameters.
@@ -69,13 +69,11 @@ def train(
     return params, costs
 
 
-def _regularization_options(
-    lambd: float, keep_prob: float, rng: np.random.Generator | None, max_norm: float | None
-) -> dict:
+def _regularization_options(lambd: float, keep_prob: float, rng: RNG | None, max_norm: float | None) -> dict:
     """Check the options once, before any iteration."""
     keep_prob = check_keep_prob(keep_prob)
-    if keep_prob < 1.0 and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"keep_prob = {keep_prob} < 1 needs rng, a numpy.random.Generator; got {type(rng).__name__}")
+    if keep_prob < 1.0:
+        check_rng(rng, f"keep_prob = {keep_prob} < 1")
     if max_norm is not None and not (isinstance(max_norm, (int, float, np.floating)) and max_norm > 0):
         raise ValueError(f"max_norm must be None or a number c > 0, got {max_norm!r}")
     return {"lambd": check_lambd("lambd", lambd), "keep_prob": keep_prob, "rng": rng, "max_norm": max_norm}
@@ -89,7 +87,7 @@ def _gd_step(
     g: Sequence[str],
     lambd: float,
     keep_prob: float,
-    rng: np.random.Generator | None,
+    rng: RNG | None,
     max_norm: float | None,
 ) -> tuple[dict[str, np.ndarray], float]:
     """One iteration of the loop: the new parameters and the cost J (or J_reg) before the update."""
@@ -137,7 +135,7 @@ def train_with_early_stopping(
     *,
     lambd: float = 0.0,
     keep_prob: float = 1.0,
-    rng: np.random.Generator | None = None,
+    rng: RNG | None = None,
     max_norm: float | None = None,
 ) -> EarlyStopping:
     """REG-EARLY: gradient descent that keeps the parameters of the lowest validation cost.
@@ -193,7 +191,7 @@ def model(
     learning_rate: float = 0.0075,
     num_iterations: int = 3000,
     init: str = "small",
-    rng: np.random.Generator | None = None,
+    rng: RNG | None = None,
     hidden_activation: str = "relu",
     output_activation: str = "sigmoid",
     *,

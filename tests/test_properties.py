@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 from torch_reference.compare import compare
 from torch_reference.device import DTYPES, single_threaded, strict_float32
 from torch_reference.gradient_check import forward64
-from torch_reference.model import reference_bounds, reference_pass
-from torch_reference.registry import case_rng, entries
+from torch_reference.model import dZ_request, reference_bounds, reference_pass
+from torch_reference.registry import NotApplicable, case_rng, entries
 from torch_reference.tolerance import activation_bound, softmax_bound, update_bound
 
 ENTRIES = {e.key: e for e in entries()}
@@ -98,7 +98,8 @@ def check_one_update(impl, case: dict, device: str, net: Net, learning_rate: flo
         ref = reference_pass(params, X, Y, acts, device, torch_dtype)
     B = reference_bounds(params, Y, acts, ref)
     AL, caches = impl.model_forward(X, params, activations=acts)
-    new = impl.update_parameters(params, impl.model_backward(AL, Y, caches, activations=acts), learning_rate)
+    # a copy of the dict: the course's update_parameters may assign the new arrays into the caller's dict
+    new = impl.update_parameters(dict(params), impl.model_backward(AL, Y, caches, activations=acts), learning_rate)
     tensors = {k: torch.tensor(v, dtype=torch_dtype, device=device, requires_grad=True) for k, v in params.items()}
     for k, t in tensors.items():
         t.grad = torch.tensor(ref[f"d{k}"], dtype=torch_dtype, device=device)
@@ -130,8 +131,8 @@ def check_invariants(impl, case: dict, net: Net) -> None:
     before = [a.copy() for a in _arrays((params, X, Y))]
 
     AL, caches = impl.model_forward(X, params, activations=acts)
-    grads = impl.model_backward(AL, Y, caches, activations=acts)
-    new = impl.update_parameters(params, grads, 0.1)
+    grads = impl.model_backward(AL, Y, caches, activations=acts, **dZ_request(impl.model_backward))
+    new = impl.update_parameters(dict(params), grads, 0.1)  # the arrays must stay; the dict is the caller's
     for old, now in zip(before, _arrays((params, X, Y)), strict=True):
         assert np.array_equal(old, now), "an input was modified"
 
@@ -159,7 +160,7 @@ def check_invariants(impl, case: dict, net: Net) -> None:
         sums = compare("column sums of A", A.sum(axis=0, keepdims=True).astype(np_dtype), ones,
                        B_A.sum(axis=0) + n * A.sum(axis=0), np_dtype)  # fmt: skip
         assert sums.passed, f"layer {l}: {sums.detail}"
-        if l == L:  # dZ[L] = A[L] - Y: each column sums to 1 - 1 = 0
+        if l == L and f"dZ{L}" in grads:  # dZ[L] = A[L] - Y: each column sums to 1 - 1 = 0
             d = np.abs(A - Y)
             zero = compare("column sums of dZ[L]", grads[f"dZ{L}"].sum(axis=0, keepdims=True), zeros,
                            (B_A + d).sum(axis=0) + n * d.sum(axis=0), np_dtype)  # fmt: skip
@@ -185,7 +186,27 @@ def check_loop_equals_vectorized(impl, case: dict, net: Net) -> None:
             assert result.passed, f"FWD-LOOP vs FWD-L: {result.detail}"
 
 
+def course_network(net: Net) -> Net:
+    """``net`` with the course's fixed architecture: ReLU hidden layers and one sigmoid output unit."""
+    L = len(net.activations)
+    return net._replace(dims=(*net.dims[:-1], 1), activations=("relu",) * (L - 1) + ("sigmoid",))
+
+
 def check_network(impl, device: str, net: Net) -> None:
+    """Every property on ``net``; for an implementation that cannot express it (a course-style
+    ``L_model_forward`` with its fixed ReLU hidden layers and sigmoid output raises NotApplicable),
+    on the same dims and seed with the course's activations."""
+    try:
+        check_drawn_network(impl, device, net)
+    except NotApplicable as exc:
+        course = course_network(net)
+        if course == net:
+            raise
+        note(f"n/a ({exc}): checked as {course}")
+        check_drawn_network(impl, device, course)
+
+
+def check_drawn_network(impl, device: str, net: Net) -> None:
     """Every property, on one case drawn from ``net.seed`` (the drawing is the costly part)."""
     note(f"replay: ENTRIES['BWD-L'].draw(case_rng(ENTRIES['BWD-L'], {net.seed}, shape), shape, {net.dtype}) "
          f"with shape = {net.shape!r}")  # fmt: skip

@@ -72,8 +72,8 @@ def test_model_backward_passes_the_convention_through(rng):
     AL, caches = nn_.model_forward(X, params)
     Z1 = caches[0][1]
     Z1[:, 0] = 0.0  # example 0 sits exactly on the kink of every hidden unit
-    notes = nn_.model_backward(AL, Y, caches)
-    pytorch = nn_.model_backward(AL, Y, caches, convention="pytorch")
+    notes = nn_.model_backward(AL, Y, caches, return_dZ=True)
+    pytorch = nn_.model_backward(AL, Y, caches, convention="pytorch", return_dZ=True)
     assert not np.array_equal(notes["dW1"], pytorch["dW1"])
     np.testing.assert_array_equal(notes["dZ1"][:, 1:], pytorch["dZ1"][:, 1:])
     np.testing.assert_array_equal(pytorch["dZ1"][:, 0], 0.0)

@@ -73,7 +73,9 @@ def network_with_exact_zeros(rng: np.random.Generator, hidden: tuple[str, ...], 
 
 def _grads(case: dict, convention: str) -> tuple[dict, list]:
     AL, caches = nn_.model_forward(case["X"], case["parameters"], activations=case["activations"])
-    return nn_.model_backward(AL, case["Y"], caches, activations=case["activations"], convention=convention), caches
+    acts = case["activations"]
+    grads = nn_.model_backward(AL, case["Y"], caches, activations=acts, convention=convention, return_dZ=True)
+    return grads, caches
 
 
 def _against_autograd(case: dict, grads: dict, device: str, dtype: str) -> list:

@@ -34,7 +34,7 @@ from . import cases
 from .activations import KINKED, torch_activation
 from .layers import LAYER_SHAPES, draw_forward_layer, torch_linear, torch_linear_backward
 from .layout import from_rows, to_rows
-from .model import draw_model, reference_bounds, reference_pass
+from .model import draw_model, dZ_request, reference_bounds, reference_pass
 from .registry import Case, Entry, Reference, register
 from .tolerance import activation_backward_bound, activation_bound, dropout_bound, linear_backward_bounds, linear_bound
 
@@ -283,7 +283,8 @@ def _run_dropout_forward(impl: Any, case: Case) -> dict[str, Any]:
 
 def _run_dropout_backward(impl: Any, case: Case) -> dict[str, Any]:
     AL, caches = _model_forward_run(impl, case)
-    return impl.model_backward(AL, case["Y"], caches, activations=case["activations"], keep_prob=case["keep_prob"])
+    kwargs = {"activations": case["activations"], "keep_prob": case["keep_prob"], **dZ_request(impl.model_backward)}
+    return impl.model_backward(AL, case["Y"], caches, **kwargs)
 
 
 def _dropout_model_oracle(keys: str):

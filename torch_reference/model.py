@@ -13,6 +13,7 @@ The loss is computed from the logits Z[L] (``BCEWithLogitsLoss``,
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -234,10 +235,19 @@ def _run_forward(impl: Any, case: Case) -> dict[str, Any]:
     return out
 
 
+def dZ_request(model_backward: Callable[..., Any]) -> dict[str, Any]:
+    """``{"return_dZ": True}`` for a ``model_backward`` that offers the optional dZ[l] keys by
+    name (scratch_nn's), else ``{}`` (the course's ``L_model_backward`` returns dA, dW, db)."""
+    try:
+        return {"return_dZ": True} if "return_dZ" in inspect.signature(model_backward).parameters else {}
+    except (TypeError, ValueError):
+        return {}
+
+
 def _run_backward(impl: Any, case: Case) -> dict[str, Any]:
     kwargs = activation_kwargs(case["activations"])
     AL, caches = impl.model_forward(case["X"], case["parameters"], **kwargs)
-    return impl.model_backward(AL, case["Y"], caches, **kwargs)
+    return impl.model_backward(AL, case["Y"], caches, **kwargs, **dZ_request(impl.model_backward))
 
 
 register(

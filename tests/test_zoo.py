@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from torch_reference.impl import load_impl
-from torch_reference.registry import entries, run_case
+from torch_reference.registry import entries_for, run_case
 
 ZOO = Path(__file__).parent / "zoo"
 MEMBERS = sorted(p for p in ZOO.glob("*.py") if p.name != "course_clean.py")
@@ -23,7 +23,7 @@ MEMBERS = sorted(p for p in ZOO.glob("*.py") if p.name != "course_clean.py")
 def _results(impl, cid, dtypes=("float64",)):
     return [
         run_case(e, impl, "cpu", dtype, seed, shape)
-        for e in entries()
+        for e in entries_for(impl)
         if e.id == cid
         for dtype in dtypes
         for seed in (0, 1)
@@ -56,7 +56,7 @@ def test_clean_course_style_file_passes_everything_it_implements():
     impl = load_impl(str(ZOO / "course_clean.py"))
     bad = [
         r.report()
-        for e in entries()
+        for e in entries_for(impl)
         for dtype in ("float32", "float64")
         for shape in e.shapes
         for r in [run_case(e, impl, "cpu", dtype, 0, shape)]

@@ -135,8 +135,29 @@ def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: st
     )
 
 
+def _forward_only_entry(cid: str, name: str, params: dict[str, float], eq: str) -> Entry:
+    """g(Z) alone: a module that has the activation but not its backward (the logistic-regression
+    assignment's ``sigmoid(z)``) is checked too, not left out for want of ``*_backward``."""
+    return Entry(
+        id=cid,
+        equation=eq,
+        variant=",".join(filter(None, [_variant(params), "forward only"])),
+        draw=draw_activation,
+        run=lambda impl, case: {"A": getattr(impl, name)(case["Z"], **params)},
+        oracle=lambda case, device, dtype: {
+            "A": Reference(
+                (A := torch_activation_backward(name, case["Z"], case["dA"], device, dtype, **params)[0]),
+                activation_bound(name, case["Z"], A, **params),
+            )
+        },
+        shapes=SOFTMAX_SHAPES if name == "softmax" else ELEMENTWISE_SHAPES,
+        needs=(name,),
+    )
+
+
 for _cid, _name, _params, _eq in ACTIVATION_IDS:
     register(_make_activation_entry(_cid, _name, _params, _eq))
+    register(_forward_only_entry(_cid, _name, _params, _eq))
     if _name in KINKED:
         register(_make_activation_entry(_cid, _name, _params, _eq, at_zero="pytorch"))
         register(_make_activation_entry(_cid, _name, _params, _eq, at_zero="notes"))

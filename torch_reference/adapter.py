@@ -31,12 +31,15 @@ from typing import Any
 
 import numpy as np
 
+from .loader import is_students
 from .registry import NotApplicable
 
 #: contract name -> the course's other spellings
 ALIASES: dict[str, tuple[str, ...]] = {
-    "model_forward": ("L_model_forward", "forward_propagation"),
-    "model_backward": ("L_model_backward", "backward_propagation"),
+    # not forward_propagation/backward_propagation: those names are the course's fixed 2- and 3-layer
+    # networks and gradient checking's J(θ) (torch_reference.course), or a student's own design
+    "model_forward": ("L_model_forward",),
+    "model_backward": ("L_model_backward",),
     "initialize_parameters": ("initialize_parameters_deep",),
     "compute_cost": ("compute_cost",),
     "compute_cost_with_regularization": ("compute_cost_with_regularization",),
@@ -64,6 +67,15 @@ def _accepts(func: Callable[..., Any], name: str) -> bool:
     except (TypeError, ValueError):  # builtins without a signature: assume yes
         return True
     return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def _required(func: Callable[..., Any]) -> int:
+    """How many positional parameters ``func`` requires."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
 #: keyword arguments that may be dropped for a function that does not take them, at these
@@ -95,16 +107,31 @@ class Adapter:
     """The contract view of ``module``: ``Adapter(m).model_forward`` is ``m.model_forward``
     or ``m.L_model_forward``, wrapped so that it answers in the contract's terms."""
 
-    def __init__(self, module: ModuleType) -> None:
+    def __init__(self, module: ModuleType, path: str | None = None) -> None:
+        from .course import recognize
+
         self._module = module
+        self._path = path
         self.__name__ = getattr(module, "__name__", "impl")
+        #: course role key -> the student's function that fits it (torch_reference.course)
+        self.course_roles = recognize(module, lambda f: is_students(f, path))
+        self.notes: set[str] = set()  # conventions met while checking (the v2 template's grads keys)
 
     def _find(self, name: str) -> tuple[str, Callable[..., Any]] | None:
+        taken = {id(f) for f in self.course_roles.values()}
         for candidate in (name, *ALIASES.get(name, ())):
             func = getattr(self._module, candidate, None)
-            if callable(func):
-                return candidate, func
+            if not callable(func) or id(func) in taken:
+                continue  # a course function of another signature (the planar update_parameters, ...)
+            return candidate, func
         return None
+
+    def is_students_name(self, name: str) -> bool:
+        """True if the function behind contract name (or ``role:KEY``) is the student's own."""
+        if name.startswith("role:"):
+            return True
+        found = self._find(name)
+        return found is not None and is_students(found[1], self._path)
 
     def has(self, name: str) -> bool:
         return self._find(name) is not None
@@ -194,9 +221,29 @@ class Adapter:
 
     def _wrap_model_backward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
         def backward(AL: np.ndarray, Y: np.ndarray, caches: Any, **kw: Any) -> Any:
-            return self._model_call(func, spelled, (AL, Y, caches), len(caches), kw)
+            grads = self._model_call(func, spelled, (AL, Y, caches), len(caches), kw)
+            L = len(caches)
+            if isinstance(grads, dict) and f"dA{L}" in grads and "dA0" not in grads:
+                # the v2 template: grads["dA" + str(l + 1)] holds dA[l] (the gradient of A[l])
+                self.notes.add(f"{spelled} stores dA[l] under 'dA{{l+1}}' (the course's v2 template); read as such")
+                grads = {(f"dA{int(k[2:]) - 1}" if k.startswith("dA") and k[2:].isdigit() else k): v
+                         for k, v in grads.items()}  # fmt: skip
+            return grads
 
         return backward
+
+    # ------------------------------------------------------------------ costs, one-hot
+    def _wrap_one_hot(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
+        def one_hot(labels: Any, num_classes: int | None = None, dtype: Any = None, **kw: Any) -> Any:
+            args = (labels,) if num_classes is None else (labels, num_classes)
+            if num_classes is None and _required(func) > 1:
+                raise NotApplicable(f"{spelled} needs the number of classes; the case leaves it to be inferred")
+            if dtype is None or _accepts(func, "dtype"):
+                return _call(func, *args, dtype=dtype, **kw)
+            out = _call(func, *args, **kw)  # the course's one_hot(labels, C): no dtype
+            return out.astype(dtype) if isinstance(out, np.ndarray) and out.dtype.kind in "biuf" else out
+
+        return one_hot
 
     # ------------------------------------------------------------------ initialization
     @property

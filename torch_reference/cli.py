@@ -20,12 +20,31 @@ from .registry import SEEDS, Row, verify
 
 COLUMNS = ["ID", "equation", "oracle", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol", "status"]
 
+#: exit statuses: every checked row passes; some row FAILs or errors; the implementation or the
+#: options could not be used; nothing at all could be checked
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_NOTHING_CHECKED = 0, 1, 2, 3
+
+
+def fraction_text(x: float) -> str:
+    """worst/tol in at most 9 characters: 0.123, 12.3, 1.2e+03, inf."""
+    if not math.isfinite(x):
+        return str(x)
+    return f"{x:.3f}" if x < 100 else f"{x:.2g}" if x < 1e3 else f"{x:.1e}"
+
+
+def status_text(row: Row) -> str:
+    """The row's status, with the cases it could not run when some did (never hidden)."""
+    if row.ran and row.skipped:
+        return f"{row.status} ({row.skipped} cases not run)"
+    return row.status
+
 
 def _cells(row: Row) -> list[str]:
     def num(x: float) -> str:
         return f"{x:.2e}" if math.isfinite(x) else str(x)
 
-    eq = row.equation if len(row.equation) <= 48 else row.equation[:47] + "…"
+    text = f"{row.function.split('(')[0]}: {row.equation}" if row.function else row.equation
+    eq = text if len(text) <= 48 else text[:47] + "…"
     return [
         row.id,
         eq,
@@ -35,8 +54,8 @@ def _cells(row: Row) -> list[str]:
         str(row.cases),
         num(row.max_abs),
         num(row.max_rel),
-        f"{row.worst_fraction:.3f}",
-        row.status,
+        fraction_text(row.worst_fraction),
+        status_text(row),
     ]
 
 
@@ -58,6 +77,7 @@ def format_json(rows: Sequence[Row], meta: dict) -> str:
         "rows": [
             {
                 "id": r.id,
+                "function": r.function,
                 "equation": r.equation,
                 "oracle": r.oracle,
                 "device": r.device,
@@ -67,6 +87,8 @@ def format_json(rows: Sequence[Row], meta: dict) -> str:
                 "max_rel_err": r.max_rel,
                 "worst_fraction_of_tolerance": r.worst_fraction,
                 "status": r.status,
+                "cases_not_run": r.skipped,
+                "notes": sorted(r.notes),
                 "worst": r.worst,
             }
             for r in rows
@@ -93,7 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=["table", "markdown", "json"], default="table")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--impl", metavar="MODULE_OR_PATH", help="implementation to check (default scratch_nn)")
+    p.add_argument(
+        "--impl",
+        metavar="MODULE_OR_PATH",
+        help="implementation to check: a module, a .py file or a .ipynb (default scratch_nn)",
+    )
+    p.add_argument(
+        "--run-all",
+        action="store_true",
+        help="run the whole --impl file as it is (default: only its imports, functions, classes and constants)",
+    )
     p.add_argument("--seeds", type=int, default=len(SEEDS), metavar="N", help="seeds per shape (default 3)")
     p.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these catalogue IDs (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the worst case of every failing row")
@@ -139,19 +170,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = device_unavailable_reason(device)
         if reason:
             print(f"nn-verify: {reason}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
     try:
-        impl = load_impl(args.impl)
+        impl = load_impl(args.impl, run_all=args.run_all)
     except ImplLoadError as exc:
         print(f"nn-verify: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    report = getattr(impl, "load_report", None)
+    if report is not None and args.format != "json":
+        print(report.summary(), file=sys.stderr)
     dtypes = args.dtype or list(DTYPES)
     start = time.perf_counter()
     with single_threaded():  # every case is tiny: one thread is fastest (device.single_threaded)
         rows = verify(impl, devices, dtypes, seeds=range(args.seeds), ids=args.ids)
     if args.ids and not rows:
         print(f"nn-verify: no registry entry has ID(s) {', '.join(args.ids)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     elapsed = time.perf_counter() - start
     failed = [r for r in rows if r.failed]
     meta = {
@@ -161,30 +195,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seeds": args.seeds,
         "seconds": round(elapsed, 2),
     }
+    checked = [r for r in rows if r.ran]
     if args.format == "json":
         text = format_json(rows, meta)
     else:
-        # rows with no applicable case (e.g. the sample-statistics INIT rows, which only apply
-        # to an implementation whose draws cannot be replayed) are listed with -v only
-        shown = rows if args.verbose else [r for r in rows if r.status != "n/a"]
+        # rows with no case checked (functions the module lacks; the sample-statistics INIT rows,
+        # which only apply to a non-replayable initializer) are listed with -v only
+        shown = rows if args.verbose else checked
         text = format_table(shown, markdown=args.format == "markdown")
-        counts = {s: sum(r.status == s for r in rows) for s in ("pass", "FAIL", "error", "not implemented", "n/a")}
+        counts = {s: sum(r.status == s for r in checked) for s in ("pass", "FAIL", "error")}
+        unchecked = len(rows) - len(checked)
         summary = (
-            f"{counts['pass']} of {len(rows)} rows pass"
+            f"{counts['pass']} of {len(checked)} checked rows pass"
             + "".join(f", {n} {s}" for s, n in counts.items() if n and s != "pass")
-            + (" (n/a rows: see -v)" if counts["n/a"] and not args.verbose else "")
+            + (f"; {unchecked} rows not checked ({'listed' if args.verbose else 'see -v'})" if unchecked else "")
             + f" ({sum(r.cases for r in rows)} cases, {elapsed:.1f} s; impl {meta['impl']}; "
             f"devices {', '.join(meta['devices'])})"
         )
         text += "\n\n" + summary
+        notes = sorted(getattr(impl, "notes", set()) | {f"{r.function or r.id}: {n}" for r in checked for n in r.notes})
+        if notes:
+            text += "\n\nNotes:\n" + "\n".join("  " + n for n in notes)
         if failed and (args.verbose or len(failed) <= 10):
             text += "\n\nWorst case of each failing row:\n" + "\n".join(r.worst for r in failed)
+        elif failed:
+            text += f"\n\n{len(failed)} rows fail; the first line of each (-v for the worst case of every row):\n"
+            text += "\n".join(_first_problem(r) for r in failed)
+    if not checked and args.format != "json":
+        text += "\n\n" + nothing_checked(impl, rows)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
     else:
         print(text)
-    return 0 if not failed else 1
+    if not checked:
+        return EXIT_NOTHING_CHECKED
+    return EXIT_PASS if not failed else EXIT_FAIL
+
+
+def _first_problem(row: Row) -> str:
+    """One line for a failing row: its ID and function, and the first thing wrong."""
+    lines = row.worst.splitlines()
+    detail = next((line.strip() for line in lines[1:] if line.strip()), lines[0] if lines else "")
+    cause = next((line.strip() for line in lines if "likely cause" in line), "")
+    where = f"{row.id} {row.function.split('(')[0]}".strip()
+    return f"  {where} [{row.dtype}]: {detail}" + (f" -- {cause}" if cause else "")
+
+
+def nothing_checked(impl: object, rows: Sequence[Row]) -> str:
+    """Why no row could be checked: what was found, and why each found function was not checked."""
+    report = getattr(impl, "load_report", None)
+    found = report.defined if report is not None else []
+    reasons = sorted({r.worst.splitlines()[1].strip() for r in rows if r.worst.count("\n")})[:8]
+    return (
+        "nn-verify: nothing was checked (exit status 3). "
+        + (f"Functions found: {', '.join(found)}. " if found else "")
+        + ("Why: " + "; ".join(reasons) if reasons else "")
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

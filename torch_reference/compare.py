@@ -40,13 +40,15 @@ def compare(
     bound: np.ndarray | float,
     dtype: np.dtype | type,
     scalar: bool = False,
+    strict_dtype: bool = True,
 ) -> Comparison:
     """Compare ``actual`` (from the implementation) with ``expected`` (the oracle, float64).
 
     Args: ``name`` as the notes write it (``"dW2"``); ``bound`` the rounding-error
     bound of one evaluation in units of u (same shape as ``expected``, or scalar);
     ``dtype`` the dtype the case ran in; ``scalar`` True where the contract returns a
-    Python float (a cost), so that a ``(1, 1)`` array is reported as the mistake it is.
+    Python float (a cost), so that a ``(1, 1)`` array is reported as the mistake it is;
+    ``strict_dtype`` False accepts any floating dtype (the course promises none).
     """
     dtype = np.dtype(dtype)
     expected = np.asarray(expected, dtype=np.float64)
@@ -63,10 +65,12 @@ def compare(
             return Comparison(name, False, detail=f"{name} should be a numpy array, got {type(actual).__name__}")
         if actual.shape != expected.shape:
             return Comparison(name, False, detail=f"{name} has shape {actual.shape}, expected {expected.shape}")
-        if actual.dtype != dtype:
+        if strict_dtype and actual.dtype != dtype:
             return Comparison(
                 name, False, detail=f"{name} has dtype {actual.dtype}, expected {dtype} (the inputs' dtype)"
             )
+        if actual.dtype.kind not in "biuf":
+            return Comparison(name, False, detail=f"{name} has dtype {actual.dtype}, expected a numeric array")
         actual_arr = actual.astype(np.float64)
 
     tol = np.broadcast_to(tolerance(dtype, bound, expected), expected.shape)

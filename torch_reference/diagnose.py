@@ -39,6 +39,10 @@ def shape_diagnosis(
     name: str, actual: Any, expected: np.ndarray, scalar: bool, others: Mapping[str, Any] | None = None
 ) -> str | None:
     """The mistakes that show in the shape alone."""
+    if actual is None:
+        return f"{name} is None: the function has no return statement for it (or prints it instead)"
+    if scalar and isinstance(actual, tuple):
+        return f"{name} is a tuple {actual!r}: np.shape(cost) where np.squeeze(cost) (or float(cost)) belongs"
     shape = getattr(actual, "shape", None)
     if shape is None or (shape == expected.shape and not scalar):
         return None
@@ -139,6 +143,41 @@ def _l2_candidates(
             yield expected - term, slack, "the L2 gradient term (λ/m) W[l] is missing from dW[l]"
 
 
+#: the epsilons students add inside the log of a cost
+LOG_EPSILONS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-15)
+
+
+def _epsilon_candidates(
+    name: str, expected: np.ndarray, bound: np.ndarray | float, case: Mapping[str, Any]
+) -> Iterator[Candidate]:
+    """A binary cross-entropy computed as -mean(y log(a + ε) + (1 - y) log(1 - a + ε))."""
+    if name not in ("J", "cost") or expected.shape != ():
+        return
+    Y = case.get("Y")
+    A = next((case[k] for k in ("AL", "A", "A2", "A3") if isinstance(case.get(k), np.ndarray)), None)
+    w, X, b = case.get("w"), case.get("X"), case.get("b")
+    if A is None and isinstance(w, np.ndarray) and isinstance(X, np.ndarray):  # propagate(w, b, X, Y)
+        A = 1 / (1 + np.exp(-(w.T.astype(np.float64) @ X + float(b))))
+    if not (isinstance(Y, np.ndarray) and isinstance(A, np.ndarray) and A.shape == Y.shape and A.shape[0] == 1):
+        return
+    A64, Y64 = np.asarray(A, np.float64), np.asarray(Y, np.float64)
+    penalty = float(expected) - float(-np.mean(Y64 * np.log(A64) + (1 - Y64) * np.log(1 - A64)))
+    for eps in LOG_EPSILONS:
+        for where, J in (
+            ("log(A + ε) and log(1 - A + ε)", -np.mean(Y64 * np.log(A64 + eps) + (1 - Y64) * np.log(1 - A64 + eps))),
+            ("log(A + ε)", -np.mean(Y64 * np.log(A64 + eps) + (1 - Y64) * np.log(1 - A64))),
+        ):
+            value = np.asarray(J + penalty)
+            yield (
+                value,
+                np.abs(bound) + 8 * np.abs(value),
+                (
+                    f"an epsilon inside the log: {where} with ε = {eps:g} (the cost the course asks for has none; "
+                    "it shifts J by about ε/A)"
+                ),
+            )
+
+
 def _value_candidates(
     name: str, expected: np.ndarray, bound: np.ndarray | float, case: Mapping[str, Any], others: Mapping[str, Any]
 ) -> Iterator[Candidate]:
@@ -167,6 +206,7 @@ def _value_candidates(
             "divided by the number of classes too: J = -(1/m) sum_i sum_k, not a mean",
         )
     yield from _l2_candidates(name, expected, bound, case)
+    yield from _epsilon_candidates(name, expected, bound, case)
     params, grads = case.get("parameters"), case.get("grads")
     if isinstance(grads, Mapping) and isinstance(params, Mapping) and name in params:  # GD-UPDATE
         P = params[name].astype(np.float64)

@@ -1,19 +1,18 @@
 """Loading the implementation under test: ``scratch_nn`` or a user's module.
 
-``--impl`` takes an import name (``mypackage.nn``) or a path to a ``.py`` file.
-The module must provide the contract functions of DESIGN.md under their names; a
-missing function makes the rows that need it "not implemented", not a crash.
+``--impl`` takes an import name (``mypackage.nn``, found from the current directory too, as
+with ``python -m``), a path to a ``.py`` file, or a Jupyter notebook (``.ipynb``). A missing
+function makes the rows that need it "not implemented", not a crash.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 
 from .adapter import Adapter
+from .loader import LoadError, import_module, load_source
 
 DEFAULT_IMPL = "scratch_nn"
 
@@ -33,51 +32,52 @@ class ImplLoadError(Exception):
     """The implementation could not be loaded; the message is one line for the user."""
 
 
-def load_impl(spec: str | None = None) -> ModuleType | Adapter:
-    """Import ``spec`` (module name or .py path); default :mod:`scratch_nn`.
+def load_impl(spec: str | None = None, run_all: bool = False) -> ModuleType | Adapter:
+    """Load ``spec``: an importable module name, a ``.py`` file or a ``.ipynb`` notebook; default
+    :mod:`scratch_nn`.
 
-    A user's module is returned wrapped in :class:`torch_reference.adapter.Adapter`,
-    which accepts the course's spellings and signatures; scratch_nn is returned as is.
+    A file is loaded by :func:`torch_reference.loader.load_source`: its definitions only, unless
+    ``run_all``. A user's module is returned wrapped in :class:`torch_reference.adapter.Adapter`,
+    which accepts the course's spellings and recognizes the course's assignment functions
+    (``load_report`` says what was loaded); scratch_nn is returned as is.
     """
+    if spec is not None and not str(spec).strip():
+        raise ImplLoadError("--impl: empty; give a module name, a .py file or a .ipynb notebook")
     spec = spec or DEFAULT_IMPL
-    module = _import(spec)
-    if module.__name__ == DEFAULT_IMPL:
-        return module
-    exported = [n for n in CONTRACT if Adapter(module).has(n)]
-    if not exported:
-        raise ImplLoadError(
-            f"--impl {spec}: the module defines none of the contract functions "
-            f"({', '.join(CONTRACT[:4])}, ...; see DESIGN.md)"
-        )
-    adapter = Adapter(module)
+    report = None
+    path = Path(spec)
+    if spec.endswith((".py", ".ipynb")) or path.is_file():
+        try:
+            module, report = load_source(path, run_all=run_all)
+        except LoadError as exc:
+            raise ImplLoadError(f"--impl {exc}") from None
+        file = str(path)
+    else:
+        module = _import(spec)
+        file = getattr(module, "__file__", None)
+        if module.__name__ == DEFAULT_IMPL:
+            return module
+    adapter = Adapter(module, file)
     adapter.__name__ = spec
+    adapter.load_report = report
+    found = [n for n in CONTRACT if adapter.has(n)] + list(adapter.course_roles)
+    if not found:
+        defined = report.defined if report else sorted(n for n, v in vars(module).items() if callable(v))[:12]
+        raise ImplLoadError(
+            f"--impl {spec}: none of its functions is one the checker knows (it defines: "
+            f"{', '.join(defined) or 'nothing'}); see the README's list of recognized assignments"
+        )
     return adapter
 
 
 def _import(spec: str) -> ModuleType:
-    path = Path(spec)
-    if spec.endswith(".py") or path.is_file():
-        if not path.is_file():
-            raise ImplLoadError(f"--impl {spec}: no such file")
-        name = f"_nn_verify_impl_{path.stem}"
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        if module_spec is None or module_spec.loader is None:
-            raise ImplLoadError(f"--impl {spec}: cannot load this file as a Python module")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        sys.path.insert(0, str(path.resolve().parent))  # sibling imports work, as for a script
-        try:
-            module_spec.loader.exec_module(module)
-        except SyntaxError as exc:
-            raise ImplLoadError(f"--impl {spec}: syntax error at line {exc.lineno}: {exc.msg}") from exc
-        except Exception as exc:
-            raise ImplLoadError(f"--impl {spec}: importing it raised {type(exc).__name__}: {exc}") from exc
-        finally:
-            sys.path.remove(str(path.resolve().parent))
-        return module
     try:
-        return importlib.import_module(spec)
+        return import_module(spec)
     except ModuleNotFoundError as exc:
         raise ImplLoadError(f"--impl {spec}: no module named {exc.name!r}") from exc
+    except SyntaxError as exc:
+        raise ImplLoadError(f"--impl {spec}: syntax error at {exc.filename}, line {exc.lineno}: {exc.msg}") from exc
     except Exception as exc:
-        raise ImplLoadError(f"--impl {spec}: importing it raised {type(exc).__name__}: {exc}") from exc
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
+        where = f" at {frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+        raise ImplLoadError(f"--impl {spec}: importing it raised {type(exc).__name__}{where}: {exc}") from exc

@@ -16,10 +16,13 @@ concept); ``tests/test_registry.py`` and ``nn-verify`` pick it up.
 
 from __future__ import annotations
 
+import copy
+import sys
 import traceback
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -65,6 +68,20 @@ class Entry:
     #: "finite differences" (an independent float64 cost), or "sample statistics"; one
     #: nn-verify row per ID x oracle x device x dtype
     oracle_kind: str = "PyTorch"
+    #: a course assignment's function this entry checks, as the report names it ("" for the contract)
+    function: str = ""
+    #: the output's dtype must be the inputs' (the contract's promise; the course makes none)
+    strict_dtype: bool = True
+    #: the oracle returns {label: {name: Reference}}, each a documented way of doing it (the
+    #: course's initializers: 0.01·randn or randn/√n); the case passes if one agrees
+    alternatives: bool = False
+    #: ``prepare(impl, case) -> case``: what the oracle must know of the implementation before
+    #: it runs (the seed an initializer sets itself, read from its source)
+    prepare: Callable[[Any, Case], Case] | None = None
+    #: ``explain(case, actual) -> str``: the likely cause of a failed case, from what the entry
+    #: knows of its own equation (an initializer's draws: rand instead of randn, a scale never
+    #: applied); it takes precedence over the generic signatures of diagnose.py
+    explain: Callable[[Case, dict[str, Any]], str] | None = None
 
     @property
     def key(self) -> str:
@@ -96,6 +113,15 @@ def entries() -> list[Entry]:
     return list(REGISTRY)
 
 
+def entries_for(impl: ModuleType | Any) -> list[Entry]:
+    """The contract's entries, and, for a student's module (one with course roles), the course's."""
+    if getattr(impl, "course_roles", None) is None:
+        return entries()
+    from .course import course_entries
+
+    return entries() + course_entries()
+
+
 #: default seeds of every case (tests and nn-verify)
 SEEDS = (0, 1, 2)
 
@@ -115,6 +141,7 @@ class CaseResult:
     comparisons: list[Comparison] = field(default_factory=list)
     status: str = "pass"  # pass | FAIL | error | not implemented | n/a
     message: str = ""
+    note: str = ""  # which documented alternative the output matched (Entry.alternatives)
 
     @property
     def passed(self) -> bool:
@@ -144,49 +171,161 @@ class CaseResult:
         return [c.diagnosis for c in self.comparisons if c.diagnosis]
 
 
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def _is_checker_frame(filename: str) -> bool:
+    """A frame of the checker, NumPy, PyTorch or Python itself (not of the code under test)."""
+    return (
+        filename.startswith(_PACKAGE_DIR)
+        or "site-packages" in filename
+        or filename.startswith(sys.prefix)
+        or (filename.startswith("<") and filename != "<string>")
+    )
+
+
 def _last_frame(exc: BaseException) -> str:
+    """The exception and where it was raised: the last frame of the code under test, if any."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    theirs = [f for f in frames if not _is_checker_frame(f.filename)]
+    frame = theirs[-1] if theirs else frames[-1] if frames else None
+    where = f" (at {frame.filename}:{frame.lineno} in {frame.name})" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _blame(exc: BaseException) -> tuple[str, str]:
+    """(status, message) for an exception out of ``Entry.run``: the student's code raised it, or the
+    checker called a function with arguments it does not take (a checker bug), or the checker could
+    not read what the function returned (its output is not what the course's returns)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if any(not _is_checker_frame(f.filename) for f in frames):
+        return "error", _last_frame(exc)
+    if isinstance(exc, TypeError) and "argument" in str(exc):
+        return "error", f"checker bug, not your code (please report it): {_last_frame(exc)}"
+    return "error", f"the function's output is not in the form the checker expects: {_last_frame(exc)}"
+
+
+def provides(impl: ModuleType | Any, name: str) -> bool:
+    """True if ``impl`` has the contract function ``name``, or the course role ``role:KEY``."""
+    if name.startswith("role:"):
+        return name[5:] in getattr(impl, "course_roles", {})
+    return callable(getattr(impl, name, None))
+
+
+def checked_by_student(impl: ModuleType | Any, entry: Entry) -> bool:
+    """False if every function the entry needs comes from the course's helpers (not the student's)."""
+    theirs = getattr(impl, "is_students_name", None)
+    return theirs is None or any(theirs(name) for name in entry.needs)
+
+
+class CheckerError(Exception):
+    """A failure inside the checker itself (its draw, oracle or adapter), never the student's."""
 
 
 def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed: int, shape: Any) -> CaseResult:
     """Draw one case, run the implementation and the oracle, compare every quantity."""
     result = CaseResult(entry, device, dtype, seed, shape)
-    missing = [name for name in entry.needs if not callable(getattr(impl, name, None))]
+    missing = [name for name in entry.needs if not provides(impl, name)]
     if missing:
         result.status, result.message = "not implemented", f"missing {', '.join(missing)}"
         return result
+    if not checked_by_student(impl, entry):
+        result.status = "n/a"
+        result.message = f"{', '.join(entry.needs)} come from the course's helper files, not the student's: not checked"
+        return result
     np_dtype, torch_dtype = DTYPES[dtype]
     case = entry.draw(case_rng(entry, seed, shape), shape, np_dtype)
+    if entry.prepare is not None:  # may call the student's code (a training loop's own initializer)
+        try:
+            case = entry.prepare(impl, case)
+        except NotApplicable as exc:
+            result.status, result.message = "n/a", str(exc)
+            return result
+        except Exception as exc:
+            result.status, result.message = _blame(exc)
+            return result
     with strict_float32():
         expected = entry.oracle(case, device, torch_dtype)
     try:
-        actual = entry.run(impl, case)
+        actual = entry.run(impl, copy.deepcopy(case))  # the student's code may write into what it is given
     except NotApplicable as exc:
         result.status, result.message = "n/a", str(exc)
         return result
+    except CheckerError as exc:
+        result.status, result.message = "error", f"checker bug (not your code): {exc}"
+        return result
+    except AssertionError as exc:
+        if dtype != "float64":  # the course's own asserts (cost.dtype == float) expect float64
+            result.status, result.message = "n/a", f"an assert of the code fails on {dtype} input: {_last_frame(exc)}"
+        else:
+            result.status, result.message = _blame(exc)
+        return result
+    except NameError as exc:
+        report = getattr(impl, "load_report", None)
+        if report is not None and getattr(exc, "name", None) in report.unresolved:
+            result.status = "n/a"
+            result.message = f"it uses {exc.name}, which the file neither defines nor imports: {_last_frame(exc)}"
+        else:
+            result.status, result.message = _blame(exc)
+        return result
     except Exception as exc:  # the implementation under test failed: report, don't crash
-        result.status, result.message = "error", _last_frame(exc)
+        result.status, result.message = _blame(exc)
         return result
     if not isinstance(actual, dict):
         result.status, result.message = "error", f"expected a dict of results, got {type(actual).__name__}"
         return result
+    if entry.alternatives:
+        tries = {label: _compare_all(entry, refs, actual, case, np_dtype) for label, refs in expected.items()}
+        label = next((k for k, cs in tries.items() if all(c.passed for c in cs)), None)
+        if label is None:  # none agrees: report against the one that comes closest
+            label = min(tries, key=lambda k: max((c.fraction for c in tries[k] if not np.isnan(c.fraction)),
+                                                 default=np.inf))  # fmt: skip
+            result.message = "the output matches none of: " + "; ".join(expected)
+        result.note = f"matches {label}"
+        result.comparisons = tries[label]
+    else:
+        result.comparisons = _compare_all(entry, expected, actual, case, np_dtype)
+    if not all(c.passed for c in result.comparisons):
+        result.status = "FAIL"
+        cause = entry.explain(case, actual) if entry.explain is not None else ""
+        if cause:
+            first = next(i for i, c in enumerate(result.comparisons) if not c.passed)
+            result.comparisons = [
+                replace(c, diagnosis=cause if i == first else "") if not c.passed else c
+                for i, c in enumerate(result.comparisons)
+            ]
+    return result
+
+
+def _skipped_layer(name: str, actual: dict[str, Any]) -> str:
+    """A layer's gradient missing between layers that are there: a loop that skips it."""
+    prefix, layer = name.rstrip("0123456789"), name[len(name.rstrip("0123456789")) :]
+    if not (prefix.startswith("d") and layer):
+        return ""
+    others = [int(k[len(prefix) :]) for k in actual if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+    if (others and min(others) < int(layer) < max(others)) or (
+        others and int(layer) in (min(others) - 1, max(others) + 1)
+    ):
+        return "a loop that skips this layer (check the range of the backward loop)"
+    return ""
+
+
+def _compare_all(entry: Entry, expected: dict[str, Reference], actual: dict[str, Any], case: Case,
+                 np_dtype: type) -> list[Comparison]:  # fmt: skip
+    out = []
     for name, ref in expected.items():
         if name not in actual:
             if not ref.optional:
-                skipped = name[-1].isdigit() and name.startswith("d")
-                cause = "a loop that skips this layer (check the range of the backward loop)" if skipped else ""
-                result.comparisons.append(Comparison(name, False, detail=f"{name} was not returned", diagnosis=cause))
+                out.append(
+                    Comparison(name, False, detail=f"{name} was not returned", diagnosis=_skipped_layer(name, actual))
+                )
             continue
-        comparison = compare(name, actual[name], ref.value, ref.bound, np_dtype, ref.scalar)
+        comparison = compare(name, actual[name], ref.value, ref.bound, np_dtype, ref.scalar, entry.strict_dtype)
         if not comparison.passed:
             cause = diagnose(name, actual[name], ref.value, ref.bound, np_dtype, case, expected, ref.scalar)
             comparison = replace(comparison, diagnosis=cause or "")
-        result.comparisons.append(comparison)
-    if not all(c.passed for c in result.comparisons):
-        result.status = "FAIL"
-    return result
+        out.append(comparison)
+    return out
 
 
 @dataclass
@@ -199,13 +338,16 @@ class Row:
     device: str
     dtype: str
     oracle: str = "PyTorch"
+    function: str = ""  # the course function this row checks ("" for the contract's rows)
     cases: int = 0
     max_abs: float = 0.0
     max_rel: float = 0.0
     worst_fraction: float = 0.0
-    status: str = "pass"
+    status: str = "n/a"  # until a case is added
     worst: str = ""  # the worst case's label and detail
     skipped: int = 0  # cases the implementation cannot express (n/a)
+    passed_cases: int = 0
+    notes: set[str] = field(default_factory=set)  # which documented alternatives the outputs matched
 
     @property
     def failed(self) -> bool:
@@ -213,15 +355,21 @@ class Row:
         return self.status in ("FAIL", "error")
 
     def add(self, result: CaseResult) -> None:
-        if result.status == "n/a":
+        """Count one case. Cases the implementation lacks or cannot express are counted apart
+        (``skipped``); the status is the worst of the cases that ran, "not implemented" or "n/a"
+        only when none ran."""
+        if result.status in ("n/a", "not implemented"):
             self.skipped += 1
-            if self.cases == 0:
-                self.status, self.worst = "n/a", result.report()
+            if self.cases == 0 and (result.status == "not implemented" or self.status != "not implemented"):
+                self.status, self.worst = result.status, result.report()
             return
-        if self.status == "n/a":
+        if self.cases == 0:
             self.status, self.worst = "pass", ""
         self.cases += 1
-        order = {"pass": 0, "not implemented": 1, "FAIL": 2, "error": 3}
+        self.passed_cases += result.passed
+        if result.note and result.passed:
+            self.notes.add(result.note)
+        order = {"pass": 0, "FAIL": 2, "error": 3}
         if order[result.status] > order[self.status]:
             self.status = result.status
             self.worst = result.report()
@@ -235,6 +383,11 @@ class Row:
                 if self.status == "pass":
                     self.worst = f"{result.label}: {c.name}"
 
+    @property
+    def ran(self) -> bool:
+        """Some case of this row was checked (it is not all "not implemented" or "n/a")."""
+        return self.cases > 0
+
 
 def verify(
     impl: ModuleType | Any,
@@ -245,16 +398,18 @@ def verify(
 ) -> list[Row]:
     """Run every entry (or those of ``ids``) for every device, dtype, seed and shape."""
     wanted = set(ids) if ids is not None else None
-    rows: dict[tuple[str, str, str, str], Row] = {}
-    for entry in entries():
+    rows: dict[tuple[str, str, str, str, str], Row] = {}
+    for entry in entries_for(impl):
         if wanted is not None and entry.id not in wanted:
             continue
         for device in devices:
             for dtype in dtypes:
                 if entry.dtypes is not None and dtype not in entry.dtypes:
                     continue
-                key = (entry.id, entry.oracle_kind, device, dtype)
-                row = rows.setdefault(key, Row(entry.id, entry.equation, device, dtype, entry.oracle_kind))
+                key = (entry.id, entry.function, entry.oracle_kind, device, dtype)
+                row = rows.setdefault(
+                    key, Row(entry.id, entry.equation, device, dtype, entry.oracle_kind, entry.function)
+                )
                 for seed in seeds:
                     for shape in entry.shapes:
                         row.add(run_case(entry, impl, device, dtype, seed, shape))

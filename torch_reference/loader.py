@@ -1,0 +1,445 @@
+"""Loading a student's file as it is: a ``.py`` module or a Jupyter notebook.
+
+Students' files do more than define functions: they train at module level, plot,
+read ``.h5`` data, call ``get_ipython()``, edit ``sys.path`` and ``from testCases
+import *``. By default :func:`load_source` runs only the *definitions* of the file:
+
+* ``import`` statements (one at a time; an import that fails is reported, and the
+  names it would bind raise a clear error if a checked function uses them);
+* ``def`` and ``class`` statements;
+* module constants: an assignment whose value is a literal (``layers_dims = [5, 4, 1]``).
+
+Everything else (calls, loops, ``if __name__ == "__main__"``, plotting) is skipped,
+and :class:`LoadReport` says so in one line. ``run_all=True`` runs the whole file in
+order, as ``python file.py`` would (with IPython magics removed from notebooks).
+
+The course's helper modules (``dnn_utils_v2``, ``dnn_app_utils_v3``, ``reg_utils``,
+``init_utils``, ``gc_utils``, ``testCases``, ...) are imported from the student's folder
+when they are there, and replaced by the checker's own versions
+(:mod:`torch_reference.course_helpers`) when they are not. Either way a function that
+comes from a helper is the course's, not the student's: it is not checked.
+
+A notebook is read with nbformat; its code cells are taken in order, and a traceback
+names the cell (``my.ipynb [cell 7]``) and the line within it.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import importlib.util
+import linecache
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+#: modules the course ships beside its assignments (their functions are not the student's)
+COURSE_HELPERS = (
+    "dnn_utils", "dnn_utils_v2", "dnn_app_utils", "dnn_app_utils_v2", "dnn_app_utils_v3",
+    "reg_utils", "init_utils", "gc_utils", "planar_utils", "lr_utils",
+    "testCases", "testCases_v2", "testCases_v3", "testCases_v4", "testCases_v4a", "public_tests", "test_utils",
+)  # fmt: skip
+
+
+class LoadError(Exception):
+    """The file cannot be loaded at all; the message is one line and names the line."""
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_source` did with the file."""
+
+    path: str
+    notebook: bool = False
+    run_all: bool = False
+    defined: list[str] = field(default_factory=list)  # functions and classes the file defines
+    skipped: list[int] = field(default_factory=list)  # line numbers of top-level statements not run
+    missing_imports: list[str] = field(default_factory=list)
+    stand_ins: list[str] = field(default_factory=list)  # course helpers replaced by the checker's own
+    helper_names: list[str] = field(default_factory=list)  # names bound from course helpers
+    failed: list[str] = field(default_factory=list)  # definitions that raised (one line each)
+    unresolved: list[str] = field(default_factory=list)  # names its functions use, defined nowhere
+
+    def summary(self) -> str:
+        """One line: what was run, skipped, replaced and missing."""
+        what = "notebook" if self.notebook else "file"
+        parts = [f"loaded {self.path} ({what}): {len(self.defined)} definitions"]
+        if self.run_all:
+            parts.append("run as a whole (--run-all)")
+        elif self.skipped:
+            parts.append(
+                f"{len(self.skipped)} top-level statements not run (training, plots, tests; --run-all runs them)"
+            )
+        if self.stand_ins:
+            parts.append("course helpers supplied by the checker: " + ", ".join(self.stand_ins))
+        if self.helper_names:
+            parts.append(f"{len(self.helper_names)} names from course helpers are not checked")
+        if self.missing_imports:
+            parts.append("missing imports: " + ", ".join(self.missing_imports))
+        if self.failed:
+            parts.append("definitions that failed: " + "; ".join(self.failed))
+        if self.unresolved:
+            parts.append("used but defined nowhere: " + ", ".join(self.unresolved))
+        return "; ".join(parts)
+
+
+@dataclass
+class _Chunk:
+    """A piece of source with the file name its tracebacks should show."""
+
+    source: str
+    filename: str
+    first_line: int = 1
+
+
+class _Missing:
+    """Stands for a name whose import failed: using it says why."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self._name, self._reason = name, reason
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImportError(f"{self._name} is not available: {self._reason}")
+
+    __call__ = _fail
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        self._fail()
+
+    def __repr__(self) -> str:
+        return f"<missing {self._name}>"
+
+
+class _IPython:
+    """``get_ipython()`` for a notebook exported as a script: every call does nothing."""
+
+    def __getattr__(self, attr: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def _is_magic(line: str) -> bool:
+    s = line.lstrip()
+    return s.startswith(("%", "!")) or (s.endswith("?") and not s.startswith("#") and " " not in s.strip())
+
+
+def _notebook_chunks(path: Path) -> list[_Chunk]:
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises several kinds for a damaged file
+        raise LoadError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})") from exc
+    chunks = []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        lines = ["" if _is_magic(line) else line for line in cell.get("source", "").splitlines()]
+        chunks.append(_Chunk("\n".join(lines) + "\n", f"{path} [cell {number}]"))
+    return chunks
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """A literal, or arithmetic and containers of literals (no names, no calls)."""
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    if isinstance(node, ast.BinOp):
+        return _is_constant(node.left) and _is_constant(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _is_constant(node.operand)
+    return False
+
+
+def _is_definition(node: ast.stmt) -> bool:
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, ast.Assign):
+        return all(isinstance(t, ast.Name) for t in node.targets) and _is_constant(node.value)
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.value is not None and _is_constant(node.value)
+    if isinstance(node, ast.Try):  # try: import x / except ImportError: ...
+        return all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in node.body)
+    return False
+
+
+def _stand_in(name: str) -> types.ModuleType | None:
+    """The checker's version of a course helper module, if it has one."""
+    base = name.split(".")[-1]
+    if base not in COURSE_HELPERS:
+        return None
+    from . import course_helpers
+
+    return course_helpers.module(base)
+
+
+def _bind_import(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> None:
+    """Run one import statement; on failure use a course stand-in or bind placeholders."""
+    code = compile(ast.Module(body=[node], type_ignores=[]), namespace["__file__"], "exec")
+    modname = node.module if isinstance(node, ast.ImportFrom) else None
+    helper = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] in COURSE_HELPERS
+    before = set(namespace)
+    try:
+        exec(code, namespace)
+        if helper:
+            report.helper_names.extend(sorted(set(namespace) - before))
+        return
+    except Exception as exc:  # ImportError, or anything a helper raises while importing
+        reason = f"{type(exc).__name__}: {exc}"
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and (module := _stand_in(modname or "")) is not None:
+        names = [a.name for a in node.names]
+        if names == ["*"]:
+            names = [n for n in vars(module) if not n.startswith("_")]
+        for alias in node.names if node.names[0].name != "*" else [ast.alias(n) for n in names]:
+            namespace[alias.asname or alias.name] = getattr(module, alias.name)
+            report.helper_names.append(alias.asname or alias.name)
+        if modname not in report.stand_ins:
+            report.stand_ins.append(modname or "")
+        return
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            module = _stand_in(alias.name)
+            if module is not None:
+                namespace[alias.asname or alias.name.split(".")[0]] = module
+                report.stand_ins.append(alias.name)
+                continue
+            namespace[alias.asname or alias.name.split(".")[0]] = _Missing(alias.name, reason)
+            report.missing_imports.append(alias.name)
+        return
+    for alias in node.names:
+        if alias.name != "*":
+            namespace[alias.asname or alias.name] = _Missing(alias.name, reason)
+    report.missing_imports.append(modname or ".")
+
+
+def _where(exc: BaseException, filename: str) -> str:
+    """``line N`` of the student's file where ``exc`` was raised (the last such frame)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(filename.split(" [")[0])]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"{f.filename}, line {f.lineno}"
+
+
+def load_source(
+    path: str | Path, run_all: bool = False, module_name: str | None = None
+) -> tuple[types.ModuleType, LoadReport]:
+    """Load a ``.py`` file or a ``.ipynb`` notebook as a module (see the module docstring).
+
+    Raises :class:`LoadError` (one line naming the file and line) for a file that cannot
+    be read or parsed, or, with ``run_all``, whose code raises.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LoadError(f"{path}: no such file")
+    notebook = path.suffix == ".ipynb"
+    report = LoadReport(str(path), notebook=notebook, run_all=run_all)
+    if notebook:
+        chunks = _notebook_chunks(path)
+    else:
+        try:
+            chunks = [_Chunk(path.read_text(encoding="utf-8"), str(path))]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LoadError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+
+    name = module_name or f"_nn_verify_impl_{path.stem.replace('-', '_').replace(' ', '_')}"
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    namespace = module.__dict__
+    namespace["get_ipython"] = lambda: _IPython()
+    sys.modules[name] = module
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)  # the student's own helpers beside the file, as for a script
+    # a sibling module (the student's own dnn_utils_v2.py) is imported fresh from this folder, not
+    # taken from an earlier student's folder that a previous load left in sys.modules
+    siblings = {p.stem for p in Path(folder).glob("*.py")}
+    shadowed = {n: sys.modules.pop(n) for n in list(sys.modules) if n.split(".")[0] in siblings and n != name}
+    try:
+        for chunk in chunks:
+            try:
+                tree = ast.parse(chunk.source, filename=chunk.filename)
+            except SyntaxError as exc:
+                if notebook and not run_all:  # one broken cell does not hide the others
+                    report.failed.append(f"{chunk.filename}, line {exc.lineno}: syntax error ({exc.msg})")
+                    continue
+                raise LoadError(f"{chunk.filename}: syntax error at line {exc.lineno}: {exc.msg}") from exc
+            namespace["__file__"] = chunk.filename
+            if chunk.filename != str(path):  # a notebook cell: make its source visible to inspect
+                linecache.cache[chunk.filename] = (len(chunk.source), None, chunk.source.splitlines(True),
+                                                   chunk.filename)  # fmt: skip
+            if run_all:
+                _run_all(tree, chunk, namespace, report)
+                continue
+            for node in tree.body:
+                if not _is_definition(node):
+                    report.skipped.append(node.lineno)
+                    continue
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    _bind_import(node, namespace, report)
+                    continue
+                try:
+                    exec(compile(ast.Module(body=[node], type_ignores=[]), chunk.filename, "exec"), namespace)
+                except Exception as exc:
+                    report.failed.append(f"{chunk.filename}, line {node.lineno}: {type(exc).__name__}: {exc}")
+    finally:
+        sys.path.remove(folder)
+        namespace["__file__"] = str(path)
+        for n in [n for n in sys.modules if n.split(".")[0] in siblings and n != name]:
+            del sys.modules[n]  # the functions keep their modules; the next student gets their own
+        sys.modules.update(shadowed)
+    _numpy_compat(namespace)
+    _supply_free_names(namespace, report)
+    report.defined = sorted(
+        n for n, v in namespace.items() if isinstance(v, (types.FunctionType, type)) and _defined_here(v, path)
+    )
+    return module, report
+
+
+class _NumPy1(types.ModuleType):
+    """NumPy as the course's files knew it: the aliases ``np.int``, ``np.float``, ``np.bool``,
+    ``np.object`` (removed in NumPy 1.24, builtins all along) are there again. Everything else
+    is NumPy itself."""
+
+    _ALIASES: ClassVar[dict[str, Any]] = {
+        "int": int, "float": float, "bool": bool, "object": object, "complex": complex, "str": str,
+    }  # fmt: skip
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        if name in self._ALIASES and not hasattr(numpy, name):
+            return self._ALIASES[name]
+        return getattr(numpy, name)
+
+
+def _numpy_compat(namespace: dict[str, Any]) -> None:
+    import numpy
+
+    for key, value in list(namespace.items()):
+        if value is numpy:
+            proxy = _NumPy1("numpy")
+            proxy.__dict__.update({k: v for k, v in vars(numpy).items() if not k.startswith("__")})
+            namespace[key] = proxy
+
+
+def _free_names(namespace: dict[str, Any]) -> set[str]:
+    """Globals the file's functions use that it neither defines nor imports."""
+    names: set[str] = set()
+
+    def walk(code: types.CodeType) -> None:
+        names.update(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                walk(const)
+
+    for value in namespace.values():
+        if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+            walk(value.__code__)
+    return {n for n in names if n not in namespace and not hasattr(builtins, n)}
+
+
+def _supply_free_names(namespace: dict[str, Any], report: LoadReport) -> None:
+    """A one-function snippet cut from a notebook uses ``np`` and the notebook's ``sigmoid``
+    without defining them: give it NumPy and the course's helpers, and say so."""
+    import numpy
+
+    from . import course_helpers
+
+    free = _free_names(namespace)
+    supplied = []
+    for name in sorted(free):
+        if name in ("np", "numpy"):
+            namespace[name] = _NumPy1("numpy")
+            namespace[name].__dict__.update({k: v for k, v in vars(numpy).items() if not k.startswith("__")})
+        elif name in ("copy", "math"):
+            namespace[name] = importlib.import_module(name)
+        elif name in ("sigmoid", "relu"):  # the logistic-regression form, or the (A, cache) form it unpacks
+            pair = _unpacks_pair(namespace, name)
+            namespace[name] = getattr(course_helpers, f"{name}_pair" if pair else name)
+        elif name in ("sigmoid_backward", "relu_backward", "dictionary_to_vector", "vector_to_dictionary",
+                      "gradients_to_vector"):  # fmt: skip
+            namespace[name] = getattr(course_helpers, name)
+        else:
+            report.unresolved.append(name)
+            continue
+        supplied.append(name)
+        report.helper_names.append(name)
+    if supplied:
+        report.stand_ins.append("names the file uses but does not define: " + ", ".join(supplied))
+
+
+def _unpacks_pair(namespace: dict[str, Any], name: str) -> bool:
+    """True if some function of the file writes ``A, cache = name(...)``."""
+    import inspect
+
+    for value in namespace.values():
+        if not (isinstance(value, types.FunctionType) and value.__globals__ is namespace):
+            continue
+        try:
+            tree = ast.parse(inspect.getsource(value).strip())
+        except (OSError, TypeError, SyntaxError):
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.targets[0], ast.Tuple)
+                and isinstance(node.value, ast.Call)
+            ):
+                f = node.value.func
+                if isinstance(f, ast.Name) and f.id == name:
+                    return True
+    return False
+
+
+def _run_all(tree: ast.Module, chunk: _Chunk, namespace: dict[str, Any], report: LoadReport) -> None:
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            _bind_import(node, namespace, report)
+            continue
+        try:
+            exec(compile(ast.Module(body=[node], type_ignores=[]), chunk.filename, "exec"), namespace)
+        except SystemExit as exc:
+            raise LoadError(f"{chunk.filename}, line {node.lineno}: the file called sys.exit({exc.code})") from None
+        except Exception as exc:
+            where = _where(exc, chunk.filename) or f"{chunk.filename}, line {node.lineno}"
+            raise LoadError(f"{where}: running the file raised {type(exc).__name__}: {exc}") from None
+
+
+def _defined_here(obj: Any, path: Path) -> bool:
+    code = getattr(obj, "__code__", None)
+    if code is not None:
+        return code.co_filename.split(" [cell ")[0] == str(path)
+    return getattr(obj, "__module__", None) == f"_nn_verify_impl_{path.stem}"
+
+
+def is_students(func: Any, path: str | None) -> bool:
+    """True if ``func`` is the student's: defined in their file, or in a module of their own
+    (not one of the course's helpers, nor the checker's stand-ins for them)."""
+    module = getattr(func, "__module__", "") or ""
+    code = getattr(func, "__code__", None)
+    file = code.co_filename.split(" [cell ")[0] if code is not None else ""
+    if path is not None and file == str(path):
+        return True  # the file under check is the student's, whatever its name
+    if module.split(".")[-1] in COURSE_HELPERS or module.startswith("torch_reference"):
+        return False
+    return not (file and Path(file).stem in COURSE_HELPERS)
+
+
+def import_module(spec: str) -> types.ModuleType:
+    """Import a module by name, with the current directory on the path (as ``python -m``)."""
+    added = "" not in sys.path and "." not in sys.path
+    if added:
+        sys.path.insert(0, "")
+    try:
+        return importlib.import_module(spec)
+    finally:
+        if added and "" in sys.path:
+            sys.path.remove("")

@@ -41,6 +41,8 @@ Initializer = Callable[..., dict[str, np.ndarray]]
 
 
 def _initializer(impl) -> Initializer:
+    if not callable(getattr(impl, "initialize_parameters", None)):
+        pytest.skip("the implementation has no initialize_parameters")
     if not getattr(impl, "init_is_replayable", True):
         pytest.skip("the implementation seeds its own generator")
     return impl.initialize_parameters

@@ -1,34 +1,24 @@
 """Every registry entry x shape x seed x device x dtype: NumPy against PyTorch.
 
-One test per case. A failure names the catalogue ID, the case, the quantity
-(``dW2``, ``cache Z``, ...), its worst element and its error against the derived
-tolerance; see ``torch_reference/registry.py`` for the entries.
+One test per case (``torch_reference/impl_checks.py``, imported). A failure names the
+catalogue ID, the case, the quantity (``dW2``, ``cache Z``, ...), its worst element and
+its error against the derived tolerance; see ``torch_reference/registry.py`` for the entries.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from torch_reference.registry import SEEDS, entries, run_case
+from torch_reference.impl_checks import (
+    pytest_generate_tests,
+    test_course_function_agrees_with_pytorch,
+    test_entry_agrees_with_pytorch,
+)
+from torch_reference.registry import entries
 
 from .mutants import SPINE_IDS
 
-CASES = [
-    pytest.param(entry, shape, seed, id=f"{entry.key}-{shape}-seed{seed}".replace(" ", ""))
-    for entry in entries()
-    for shape in entry.shapes
-    for seed in SEEDS
-]
-
-
-@pytest.mark.parametrize(("entry", "shape", "seed"), CASES)
-def test_entry_agrees_with_pytorch(entry, shape, seed, impl, device, dtype):
-    if entry.dtypes is not None and dtype not in entry.dtypes:
-        pytest.skip("entry is restricted to other dtypes (Entry.dtypes)")
-    result = run_case(entry, impl, device, dtype, seed, shape)
-    if result.status in ("not implemented", "n/a"):  # only with --impl: what a user's module lacks
-        pytest.skip(f"{result.status}: {result.message}")
-    assert result.passed, result.report()
+# the registry's cases are the packaged checks' (torch_reference/impl_checks.py: one parametrization,
+# which ``pytest --impl MODULE`` runs from any directory); imported, the test is collected here too
+__all__ = ["pytest_generate_tests", "test_course_function_agrees_with_pytorch", "test_entry_agrees_with_pytorch"]
 
 
 def test_every_spine_id_has_an_entry():

@@ -61,6 +61,11 @@ _TORCH_AT_ZERO: dict[str, Callable[[dict[str, Any]], float]] = {
 COURSE_ACTIVATIONS = ("relu", "sigmoid")
 
 
+class MissingFunction(NotApplicable, AttributeError):  # noqa: N818 - a case status, like NotApplicable
+    """The module has no function for this contract name: an AttributeError (``getattr(impl, name,
+    None)`` is None), and, when a test asks for it, a skip as for a case it cannot express."""
+
+
 def _accepts(func: Callable[..., Any], name: str) -> bool:
     try:
         params = inspect.signature(func).parameters
@@ -141,7 +146,8 @@ class Adapter:
             raise AttributeError(name)
         found = self._find(name)
         if found is None:
-            raise AttributeError(f"{self.__name__} has no {name} (nor {', '.join(ALIASES.get(name, ())) or 'alias'})")
+            aliases = ", ".join(ALIASES.get(name, ())) or "alias"
+            raise MissingFunction(f"{self.__name__} has no {name} (nor {aliases}) of the contract's signature")
         spelled, func = found
         wrap = getattr(self, f"_wrap_{name}", None)
         if wrap is None and name in ACTIVATION_FORWARD:

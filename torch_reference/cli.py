@@ -246,7 +246,11 @@ def nothing_checked(impl: object, rows: Sequence[Row]) -> str:
     """Why no row could be checked: what was found, and why each found function was not checked."""
     report = getattr(impl, "load_report", None)
     found = report.defined if report is not None else []
-    reasons = sorted({r.worst.splitlines()[1].strip() for r in rows if r.worst.count("\n")})[:8]
+    # the rows that reached a found function and could not run it (n/a), not the functions it lacks
+    reasons = sorted({r.worst.splitlines()[1].strip() for r in rows if r.status == "n/a" and r.worst.count("\n")})
+    if not reasons:
+        reasons = ["no function has the name and signature of one the checker knows (see the README's list)"]
+    reasons = reasons[:6]
     return (
         "nn-verify: nothing was checked (exit status 3). "
         + (f"Functions found: {', '.join(found)}. " if found else "")

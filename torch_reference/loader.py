@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dis
 import importlib
 import importlib.util
 import linecache
@@ -210,12 +211,19 @@ def _bind_import(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], r
                 report.stand_ins.append(alias.name)
                 continue
             namespace[alias.asname or alias.name.split(".")[0]] = _Missing(alias.name, reason)
-            report.missing_imports.append(alias.name)
+            report.missing_imports.append(f"{alias.name} ({_line(namespace, node)})")
         return
     for alias in node.names:
         if alias.name != "*":
             namespace[alias.asname or alias.name] = _Missing(alias.name, reason)
-    report.missing_imports.append(modname or ".")
+    report.missing_imports.append(f"{modname or '.'} ({_line(namespace, node)})")
+
+
+def _line(namespace: dict[str, Any], node: ast.stmt) -> str:
+    """``line 3`` or ``cell 2, line 3`` of the statement being run."""
+    where = str(namespace.get("__file__", ""))
+    cell = where.rsplit(" [cell ", 1)[1].rstrip("]") if " [cell " in where else ""
+    return f"cell {cell}, line {node.lineno}" if cell else f"line {node.lineno}"
 
 
 def _where(exc: BaseException, filename: str) -> str:
@@ -335,7 +343,7 @@ def _free_names(namespace: dict[str, Any]) -> set[str]:
     names: set[str] = set()
 
     def walk(code: types.CodeType) -> None:
-        names.update(code.co_names)
+        names.update(i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
         for const in code.co_consts:
             if isinstance(const, types.CodeType):
                 walk(const)

@@ -248,6 +248,10 @@ def nothing_checked(impl: object, rows: Sequence[Row]) -> str:
     found = report.defined if report is not None else []
     # the rows that reached a found function and could not run it (n/a), not the functions it lacks
     reasons = sorted({r.worst.splitlines()[1].strip() for r in rows if r.status == "n/a" and r.worst.count("\n")})
+    partners = sorted({r.worst.splitlines()[1].strip() for r in rows if r.status == "not implemented"
+                       and any(f"{n}" in r.worst for n in found) and r.worst.count("\n")})  # fmt: skip
+    if not reasons and partners:
+        reasons = [f"a check of what was found also needs what is missing ({p})" for p in partners[:3]]
     if not reasons:
         reasons = ["no function has the name and signature of one the checker knows (see the README's list)"]
     reasons = reasons[:6]

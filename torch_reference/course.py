@@ -1452,6 +1452,46 @@ _entry(
 )
 
 
+# ---- L_model_backward alone, from the checker's own caches in the course's form ------------------------
+def _course_caches(case: Case) -> tuple[np.ndarray, list[tuple]]:
+    """A[L] and the course's caches ``[((A[l-1], W[l], b[l]), Z[l]) for l = 1..L]`` from the reference."""
+    p, acts, dtype = case["parameters"], case["activations"], case["X"].dtype
+    ref = reference_pass(p, case["X"], case["Y"], acts, "cpu", torch.float64)
+    L = len(acts)
+    caches = [((ref[f"A{l - 1}"].astype(dtype), p[f"W{l}"], p[f"b{l}"]), ref[f"Z{l}"].astype(dtype))
+              for l in range(1, L + 1)]  # fmt: skip
+    return ref[f"A{L}"].astype(dtype), caches
+
+
+def _backward_alone(impl: Any, case: Case) -> dict[str, Any]:
+    from .model import activation_kwargs
+
+    AL, caches = _course_caches(case)
+    return impl.model_backward(AL, case["Y"], caches, **activation_kwargs(case["activations"]))
+
+
+def _backward_alone_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+    from .model import _model_oracle
+
+    refs = _model_oracle("backward")(case, device, dtype)
+    return {k: v for k, v in refs.items() if not k.startswith("dZ")}
+
+
+COURSE_ENTRIES.append(
+    Entry(
+        id="BWD-L",
+        equation="dZ[L] = A[L] - Y; dW[l], db[l], dA[l-1] for l = L..1, from the checker's caches",
+        variant="L_model_backward(AL, Y, caches) alone",
+        draw=draw_model,
+        run=_backward_alone,
+        oracle=_backward_alone_oracle,
+        shapes=[s for s in __import__("torch_reference.model", fromlist=["x"]).MODEL_SHAPES],
+        needs=("model_backward",),
+        function="L_model_backward(AL, Y, caches)",
+    )
+)
+
+
 def course_entries() -> list[Entry]:
     """Every course entry (see the module docstring)."""
     return list(COURSE_ENTRIES)

@@ -12,7 +12,7 @@ the worst element only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -301,3 +301,31 @@ SIGNATURES: list[str] = [
     "cost as a (1, 1) array", "missing 1/m", "extra 1/m", "wrong sign", "factor 2", "dropout scale",
     "sigmoid'/tanh' from Z", "ReLU mask from dA", "all zeros", "another layer's value", "NaN/inf",
 ]  # fmt: skip
+
+
+#: mistakes that show in the source line itself, for a row that errors (the exception is raised later,
+#: where the wrong value is used, so the line it names is not the one to fix)
+SOURCE_SIGNATURES: list[tuple[str, str]] = [
+    (r"^\s*L\s*=\s*\w+\.shape\[1\]",
+     "L = AL.shape[1] is the number of examples m, not of layers: L = len(caches) (or len(parameters) // 2)"),
+    (r"^\s*m\s*=\s*\w+\.shape\[0\]",
+     "m = X.shape[0] is the number of features: the examples are the columns, m = X.shape[1]"),
+    (r"=\s*np\.shape\(cost\)", "cost = np.shape(cost) where cost = np.squeeze(cost) belongs"),
+]  # fmt: skip
+
+
+def source_diagnosis(functions: Iterable[Any]) -> str:
+    """The first :data:`SOURCE_SIGNATURES` match in the source of ``functions``, or ""."""
+    import inspect
+
+    for func in functions:
+        try:
+            lines = inspect.getsource(func).splitlines()
+        except (OSError, TypeError):
+            continue
+        for line in lines:
+            code = line.split("#", 1)[0]
+            for pattern, cause in SOURCE_SIGNATURES:
+                if re.search(pattern, code):
+                    return f"{cause} (in {func.__name__}: {code.strip()})"
+    return ""

@@ -30,7 +30,7 @@ import numpy as np
 
 from .compare import Comparison, compare
 from .device import DTYPES, strict_float32
-from .diagnose import diagnose
+from .diagnose import diagnose, source_diagnosis
 
 Case = dict[str, Any]
 
@@ -193,6 +193,25 @@ def _last_frame(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
+def _functions(impl: Any, entry: Entry) -> list[Any]:
+    """The functions of ``impl`` an entry calls (by contract name or course role)."""
+    out = []
+    for name in entry.needs:
+        if name.startswith("role:"):
+            func = getattr(impl, "course_roles", {}).get(name[5:])
+        else:
+            found = impl._find(name) if hasattr(type(impl), "_find") else None
+            func = found[1] if found else None
+        if func is not None:
+            out.append(func)
+    return out
+
+
+def _with_source_cause(impl: Any, entry: Entry, status: str, message: str) -> tuple[str, str]:
+    cause = source_diagnosis(_functions(impl, entry)) if status == "error" else ""
+    return status, message + (f"\n    likely cause: {cause}" if cause else "")
+
+
 def _blame(exc: BaseException) -> tuple[str, str]:
     """(status, message) for an exception out of ``Entry.run``: the student's code raised it, or the
     checker called a function with arguments it does not take (a checker bug), or the checker could
@@ -269,7 +288,7 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
             result.status, result.message = _blame(exc)
         return result
     except Exception as exc:  # the implementation under test failed: report, don't crash
-        result.status, result.message = _blame(exc)
+        result.status, result.message = _with_source_cause(impl, entry, *_blame(exc))
         return result
     if not isinstance(actual, dict):
         result.status, result.message = "error", f"expected a dict of results, got {type(actual).__name__}"

@@ -48,7 +48,7 @@ import torch
 from . import cases
 from .layout import to_rows
 from .model import draw_lr, draw_model, reference_bounds, reference_pass
-from .registry import Case, Entry, NotApplicable, Reference
+from .registry import Case, Entry, NotApplicable, OtherVariant, Reference
 from .regularization import LAMBD, _penalty_gradient_parts, torch_l2_penalty
 from .tolerance import mean_bound, penalty_bound, penalty_gradient_bound, probability_loss_bound, update_bound
 from .trajectories import _train_oracle, draw_trajectory
@@ -471,7 +471,7 @@ def _draw_arch(key: str, default: tuple[str, ...]):
 def _check_arch(impl: Any, case: Case, key: str, default: tuple[str, ...]) -> None:
     acts = _architecture(impl, key, default)
     if tuple(case["activations"]) != acts:
-        raise NotApplicable(f"the case is {case['activations']}; {ROLES[key].signature} reads as {list(acts)}")
+        raise OtherVariant(f"the case is {case['activations']}; {ROLES[key].signature} reads as {list(acts)}")
 
 
 def _arch_shapes(dims_m: list[tuple[tuple[int, ...], int]], archs: list[tuple[str, ...]]) -> list[tuple]:
@@ -640,7 +640,7 @@ def _deep_predict(impl: Any, case: Case) -> dict[str, Any]:
         or "forward_propagation" in getattr(role_function(impl, "deep.predict"), "__code__", predict_code).co_names
     )
     if three and len(case["activations"]) != 3:
-        raise NotApplicable("this predict runs the fixed 3-layer forward_propagation")
+        raise OtherVariant("this predict runs the fixed 3-layer forward_propagation")
     p = role_function(impl, "deep.predict")(case["X"], case["Y"], case["parameters"])
     return {"predictions": _predictions(p)}
 
@@ -1101,6 +1101,17 @@ def _gc_check_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, R
     return refs
 
 
+def _explain_difference(case: Case, actual: dict[str, Any]) -> str:
+    """A difference of 1/3 is gradapprox at half (or twice) the gradient: |g - g/2| / (|g| + |g/2|)."""
+    d = actual.get("difference")
+    if isinstance(d, (float, np.floating)) and abs(float(d) - 1 / 3) < 1e-3:
+        return (
+            "difference = 1/3: gradapprox is half (or twice) the gradient: θ⁻ built from θ⁺ (θ⁺ - ε = θ), "
+            "or the division by 2ε written ε"
+        )
+    return ""
+
+
 _entry(
     "BWD-L",
     "gc.check",
@@ -1108,6 +1119,7 @@ _entry(
     draw=_draw_scalar,
     run=_gc_check,
     oracle=_gc_check_oracle,
+    explain=_explain_difference,
     shapes=[0, 1],
     dtypes=("float64",),
 )
@@ -1206,6 +1218,7 @@ _entry(
     draw=_draw_arch("", THREE),
     run=_gc_check_n,
     oracle=_gc_check_n_oracle,
+    explain=_explain_difference,
     shapes=_three_shapes(GC_DIMS[:1]),
     dtypes=("float64",),
 )

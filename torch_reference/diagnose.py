@@ -41,6 +41,11 @@ def shape_diagnosis(
     """The mistakes that show in the shape alone."""
     if actual is None:
         return f"{name} is None: the function has no return statement for it (or prints it instead)"
+    if not scalar and np.ndim(actual) == 0 and isinstance(actual, (float, np.floating)) and expected.ndim == 2:
+        if name.startswith("db"):
+            return (f"{name} is one number: np.sum(dZ) without axis=1 sums over every axis; "
+                    f"use np.sum(dZ, axis=1, keepdims=True) for shape {expected.shape}")  # fmt: skip
+        return f"{name} is one number where an array of shape {expected.shape} belongs (a sum over every axis?)"
     if scalar and isinstance(actual, tuple):
         return f"{name} is a tuple {actual!r}: np.shape(cost) where np.squeeze(cost) (or float(cost)) belongs"
     shape = getattr(actual, "shape", None)
@@ -226,8 +231,19 @@ def _value_candidates(
         n = A_prev.shape[0]
         yield expected * m / n, np.abs(bound) * m / n, "1/n (n = number of features) where 1/m belongs (ERR-ONE-OVER-N)"
     yield -expected, bound, "wrong sign (e.g. Y - A instead of A - Y, or the minus of the cost dropped)"
-    yield 2 * expected, 2 * np.abs(bound), "off by a factor 2 (too large; e.g. λ/m where λ/(2m) belongs)"
-    yield expected / 2, np.abs(bound) / 2, "off by a factor 1/2 (too small; e.g. the 2 of d(W²)/dW = 2W dropped)"
+    l2 = isinstance(case.get("lambd"), float)
+    yield (
+        2 * expected,
+        2 * np.abs(bound),
+        "off by a factor 2 (too large" + ("; e.g. λ/m where λ/(2m) belongs)" if l2 else ")"),
+    )
+    yield (
+        expected / 2,
+        np.abs(bound) / 2,
+        "off by a factor 1/2 (too small" + ("; e.g. the 2 of d(W²)/dW = 2W dropped)" if l2 else ")"),
+    )
+    for k in (3, 4, 8, 10):
+        yield k * expected, k * np.abs(bound), f"off by a factor {k}: a stray constant ({k}./m where 1./m belongs?)"
     keep_prob = case.get("keep_prob")
     if isinstance(keep_prob, float) and 0 < keep_prob < 1:
         yield expected * keep_prob, bound, "a factor keep_prob: the 1/keep_prob of inverted dropout is missing"

@@ -51,6 +51,11 @@ class NotApplicable(Exception):  # noqa: N818 - reads as a case status, like 'n/
     ``L_model_forward`` has ReLU hidden layers fixed). The case is skipped, not failed."""
 
 
+class OtherVariant(NotApplicable):
+    """The case is drawn for another reading of the function (another architecture a 2-layer course
+    function may have): it is not counted at all, neither run nor "not run"."""
+
+
 @dataclass(frozen=True)
 class Entry:
     id: str
@@ -142,6 +147,7 @@ class CaseResult:
     status: str = "pass"  # pass | FAIL | error | not implemented | n/a
     message: str = ""
     note: str = ""  # which documented alternative the output matched (Entry.alternatives)
+    other_variant: bool = False  # drawn for another reading of the function (OtherVariant): not counted
 
     @property
     def passed(self) -> bool:
@@ -190,7 +196,8 @@ def _last_frame(exc: BaseException) -> str:
     theirs = [f for f in frames if not _is_checker_frame(f.filename)]
     frame = theirs[-1] if theirs else frames[-1] if frames else None
     where = f" (at {frame.filename}:{frame.lineno} in {frame.name})" if frame else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    line = f": {frame.line.strip()}" if theirs and frame is not None and frame.line else ""
+    return f"{type(exc).__name__}: {exc}{where}{line}"
 
 
 def _functions(impl: Any, entry: Entry) -> list[Any]:
@@ -269,6 +276,7 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
         actual = entry.run(impl, copy.deepcopy(case))  # the student's code may write into what it is given
     except NotApplicable as exc:
         result.status, result.message = "n/a", str(exc)
+        result.other_variant = isinstance(exc, OtherVariant)
         return result
     except CheckerError as exc:
         result.status, result.message = "error", f"checker bug (not your code): {exc}"
@@ -377,6 +385,8 @@ class Row:
         """Count one case. Cases the implementation lacks or cannot express are counted apart
         (``skipped``); the status is the worst of the cases that ran, "not implemented" or "n/a"
         only when none ran."""
+        if result.other_variant:
+            return
         if result.status in ("n/a", "not implemented"):
             self.skipped += 1
             if self.cases == 0 and (result.status == "not implemented" or self.status != "not implemented"):

@@ -42,6 +42,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "model_backward": ("L_model_backward",),
     "initialize_parameters": ("initialize_parameters_deep",),
     "compute_cost": ("compute_cost",),
+    # a compute_cost(A, Y) with no (1 - Y) term is the categorical cross-entropy (a softmax output)
+    "compute_cost_cross_entropy": ("compute_cost",),
     "compute_cost_with_regularization": ("compute_cost_with_regularization",),
     "dropout_forward": ("forward_propagation_with_dropout_layer",),
     "one_hot": ("one_hot_encoding", "onehot", "one_hot_encode"),
@@ -108,6 +110,18 @@ def _first_of_pair(out: Any) -> Any:
     return out
 
 
+def _binary_cost(func: Callable[..., Any]) -> bool:
+    """True if a cost function's source has the (1 - Y) term of the binary cross-entropy (or no source)."""
+    import re
+
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        return True
+    code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+    return re.search(r"1\.?0*\s*-\s*[A-Za-z_(]", code) is not None or "BCE" in code or "binary" in code.lower()
+
+
 class Adapter:
     """The contract view of ``module``: ``Adapter(m).model_forward`` is ``m.model_forward``
     or ``m.L_model_forward``, wrapped so that it answers in the contract's terms."""
@@ -128,6 +142,8 @@ class Adapter:
             func = getattr(self._module, candidate, None)
             if not callable(func) or id(func) in taken:
                 continue  # a course function of another signature (the planar update_parameters, ...)
+            if candidate == "compute_cost" and _binary_cost(func) != (name == "compute_cost"):
+                continue  # the binary cost is COST-BCE's, the categorical one COST-CE's
             return candidate, func
         return None
 

@@ -188,8 +188,8 @@ def _bind_import(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], r
     before = set(namespace)
     try:
         exec(code, namespace)
-        if helper:
-            report.helper_names.extend(sorted(set(namespace) - before))
+        if helper:  # (exec adds __builtins__ the first time: not a name of the helper's)
+            report.helper_names.extend(sorted(n for n in set(namespace) - before if not n.startswith("__")))
         return
     except Exception as exc:  # ImportError, or anything a helper raises while importing
         reason = f"{type(exc).__name__}: {exc}"

@@ -215,7 +215,11 @@ def _functions(impl: Any, entry: Entry) -> list[Any]:
 
 
 def _with_source_cause(impl: Any, entry: Entry, status: str, message: str) -> tuple[str, str]:
-    cause = source_diagnosis(_functions(impl, entry)) if status == "error" else ""
+    functions = _functions(impl, entry)
+    if message.startswith("the function returned None") and functions:
+        names = " or ".join(getattr(f, "__name__", "?") for f in functions)
+        message = message.replace("the function returned None", f"{names} returned None", 1)
+    cause = source_diagnosis(functions) if status == "error" else ""
     return status, message + (f"\n    likely cause: {cause}" if cause else "")
 
 
@@ -226,6 +230,8 @@ def _blame(exc: BaseException) -> tuple[str, str]:
     frames = traceback.extract_tb(exc.__traceback__)
     if any(not _is_checker_frame(f.filename) for f in frames):
         return "error", _last_frame(exc)
+    if isinstance(exc, (TypeError, AttributeError)) and "NoneType" in str(exc):
+        return "error", f"the function returned None: a missing return statement? ({_last_frame(exc)})"
     if isinstance(exc, TypeError) and "argument" in str(exc):
         return "error", f"checker bug, not your code (please report it): {_last_frame(exc)}"
     return "error", f"the function's output is not in the form the checker expects: {_last_frame(exc)}"

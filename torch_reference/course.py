@@ -458,8 +458,9 @@ def _net_oracle(names: Callable[[int], list[str]]):
     return oracle
 
 
-def _draw_arch(key: str, default: tuple[str, ...]):
-    """Cases drawn for the architecture the module's forward function reads (set at run time)."""
+def _draw_arch(key: str = "", default: tuple[str, ...] = ()):
+    """Network cases, shape ``(dims, m, activations)``: one per architecture the function may read
+    (the run keeps those of the architecture it does read, see ``_check_arch``)."""
 
     def draw(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
         dims, m, acts = shape
@@ -845,20 +846,26 @@ _entry(
 _GRADS3 = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
 
 
-def _three_backward(impl: Any, case: Case) -> dict[str, Any]:
-    grads = role_function(impl, "three.backward_propagation")(case["X"], case["Y"], _cache_tuple(case))
-    return {k: grads[k] for k in _GRADS3 if k in grads}
+def _three_backward_entry(key: str, dims: list | None = None) -> Entry:
+    """backward_propagation(X, Y, cache) of a 3-layer course network (the helpers', gradient
+    checking's backward_propagation_n): dW[l], db[l] from the course's 12-element cache."""
+
+    def run(impl: Any, case: Case) -> dict[str, Any]:
+        grads = role_function(impl, key)(case["X"], case["Y"], _cache_tuple(case))
+        return {k: grads[k] for k in _GRADS3 if k in grads}
+
+    return _entry(
+        "BWD-L",
+        key,
+        "dW[l], db[l] of the 3-layer network (l = 3, 2, 1)",
+        draw=_draw_arch("", THREE),
+        run=run,
+        oracle=_net_oracle(lambda L: _GRADS3),
+        shapes=_three_shapes(dims),
+    )
 
 
-_entry(
-    "BWD-L",
-    "three.backward_propagation",
-    "dW[l], db[l] of the 3-layer network (l = 3, 2, 1)",
-    draw=_draw_arch("", THREE),
-    run=_three_backward,
-    oracle=_net_oracle(lambda L: _GRADS3),
-    shapes=_three_shapes(),
-)
+_three_backward_entry("three.backward_propagation")
 
 
 def _reg_cost(impl: Any, case: Case) -> dict[str, Any]:
@@ -1151,20 +1158,7 @@ _entry(
 )
 
 
-def _backward_n(impl: Any, case: Case) -> dict[str, Any]:
-    grads = role_function(impl, "gc.backward_n")(case["X"], case["Y"], _cache_tuple(case))
-    return {k: grads[k] for k in _GRADS3 if k in grads}
-
-
-_entry(
-    "BWD-L",
-    "gc.backward_n",
-    "dW[l], db[l] of the 3-layer network (l = 3, 2, 1)",
-    draw=_draw_arch("", THREE),
-    run=_backward_n,
-    oracle=_net_oracle(lambda L: _GRADS3),
-    shapes=_three_shapes(GC_DIMS),
-)
+_three_backward_entry("gc.backward_n", GC_DIMS)
 
 
 def _forward_n_exact(X: np.ndarray, Y: np.ndarray, parameters: dict) -> tuple[float, tuple]:

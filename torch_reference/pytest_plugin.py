@@ -147,6 +147,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.longrepr = (str(item.path), (lineno or 0) + 1, f"Skipped: n/a: {reason}")
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the tests that checked something (passed or failed), for pytest_sessionfinish."""
+    if report.when == "call" and (report.passed or report.failed):
+        _CHECKED.append(report.nodeid)
+
+
+_CHECKED: list[str] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under ``--impl``, a run in which every test skipped checked nothing: it does not exit 0
+    (as ``nn-verify`` exits 3), but with pytest's "no tests ran" status, 5, and says why."""
+    if impl_given(session.config) and exitstatus == pytest.ExitCode.OK and not _CHECKED and session.testscollected:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "nn-verify: nothing of the --impl module could be checked (every test skipped: see -rs)", red=True
+            )
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _single_threaded() -> Iterator[None]:
     """The whole session on one PyTorch and one BLAS thread: every array here is tiny, and

@@ -97,6 +97,21 @@ from .parity import (
     shallow_parity_network,
 )
 
+# isort: split
+# mini-batches, momentum, RMSprop, Adam, learning-rate decay, batch normalization (issue 13)
+from .batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, update_running_averages
+from .optimizers import (
+    initialize_adam,
+    initialize_rmsprop,
+    initialize_velocity,
+    random_mini_batches,
+    schedule_lr_decay,
+    update_lr,
+    update_parameters_with_adam,
+    update_parameters_with_momentum,
+    update_parameters_with_rmsprop,
+)
+
 __all__ = [
     "ACTIVATIONS",
     "INIT_METHODS",
@@ -190,4 +205,21 @@ __all__ += [
     "predict_multiclass",
     "recall",
     "shallow_parity_network",
+]
+
+# mini-batches, optimizers, learning-rate decay, batch normalization (issue 13)
+__all__ += [
+    "batchnorm_backward",
+    "batchnorm_forward",
+    "batchnorm_inference",
+    "initialize_adam",
+    "initialize_rmsprop",
+    "initialize_velocity",
+    "random_mini_batches",
+    "schedule_lr_decay",
+    "update_lr",
+    "update_parameters_with_adam",
+    "update_parameters_with_momentum",
+    "update_parameters_with_rmsprop",
+    "update_running_averages",
 ]

@@ -99,6 +99,7 @@ REGISTRY: list[Entry] = []
 #: the torch_reference modules whose import registers entries, in catalogue order
 CONCEPT_MODULES = ["activations", "layers", "losses", "model", "initializers", "data", "dropout", "regularization"]
 CONCEPT_MODULES += ["loops", "trajectories", "gradient_check"]  # issue 4: derivations verified three ways
+CONCEPT_MODULES += ["optimizers", "batchnorm"]  # issue 13: mini-batches, torch.optim, nn.BatchNorm1d
 
 
 def register(entry: Entry) -> Entry:

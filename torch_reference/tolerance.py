@@ -513,3 +513,200 @@ def max_norm_row_norm_bound(k: int, c: float) -> float:
     each rescaled element is within ``((k + 1)/2 + 5)·u`` relative (:func:`max_norm_bound`), and the
     norm itself takes ``(k + 1)/2 + 1`` more: ``(k + 7)·c``. A row left alone keeps its norm < c."""
     return (k + 7) * abs(float(c))
+
+
+# ----------------------------------------------------------------------- optimizers and batch norm (issue 13)
+def moving_average_bound(
+    previous: np.ndarray | float,
+    B_previous: np.ndarray | float,
+    term: np.ndarray | float,
+    beta: float,
+    value: np.ndarray | float,
+    B_term: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Bound of ``β p + (1 - β) x`` (OPT-MOMENTUM's v, the s of OPT-RMSPROP and OPT-ADAM, BN-INFER's
+    running averages), p off by ``B_previous`` and x by ``B_term``, ``value`` the result:
+
+    ``β B_p + (1 - β) B_x + 2|β p| + 2|(1 - β) x| + 2(1 - β)(|x| + |p|) + 3|value|``.
+
+    The carried errors are scaled by the coefficients (the map is linear in p and x). The rest covers
+    each route met: the notes' ``β p + (1 - β) x`` (β and 1 - β rounded to the dtype, two products:
+    2 per term; the sum: 1 relative to the value); ``torch.optim.Adam``'s ``p.lerp_(x, 1 - β)`` =
+    ``p + (1 - β)(x - p)`` (the difference rounds relative to ``|x - p| <= |x| + |p|``, the product
+    and the weight's rounding: ``2(1 - β)(|x| + |p|)``; the sum: 1); ``torch.optim.SGD``'s undamped
+    ``buf = β buf + x'`` with ``buf = p / (1 - β)`` (the same magnitudes, scaled by 1 - β, plus the
+    conversion ``v = (1 - β) buf``: 2 more relative to the value). ATen's ``running_mean =
+    momentum·mean + (1 - momentum)·running_mean`` is the first route with β = 1 - momentum."""
+    p, x = np.asarray(previous, np.float64), np.asarray(term, np.float64)
+    carried = beta * np.asarray(B_previous, np.float64) + (1 - beta) * np.asarray(B_term, np.float64)
+    own = 2 * np.abs(beta * p) + 2 * np.abs((1 - beta) * x) + 2 * (1 - beta) * (np.abs(x) + np.abs(p))
+    return carried + own + 3 * _abs(value)
+
+
+def momentum_step_bound(v: np.ndarray, B_v: np.ndarray | float, alpha: float) -> np.ndarray:
+    """Bound of OPT-MOMENTUM's step ``α v`` (v off by ``B_v``): ``α B_v + 3|α v|``. One rounding for
+    the product and one for α rounded to the dtype; torch's route ``lr·buf`` with ``lr = α(1 - β)``
+    (computed in float64, rounded to the dtype) and ``buf = v / (1 - β)`` has the same magnitude and
+    one more rounding for lr's product. The subtraction from W is :func:`parameter_step_bound`'s."""
+    return alpha * np.asarray(B_v, np.float64) + 3 * alpha * _abs(v)
+
+
+def bias_correction_rounding(beta: float, t: int) -> float:
+    """Relative rounding (units of u) of Adam's ``1 - β^t``: the power within ``ELEMENTARY/2`` ulps of
+    ``β^t`` (``pow`` is an exp/log; torch's foreach path takes it in the dtype on the device), carried
+    through the cancellation as ``ELEMENTARY·β^t / (1 - β^t)``, plus 1 for the subtraction. Large when
+    ``β^t`` is near 1 (β2 = 0.999 at t = 1: ~8000 u); both sides compute the same constant, so this is
+    a bound, not an expected difference."""
+    power = float(beta) ** int(t)
+    return ELEMENTARY * power / (1 - power) + 1
+
+
+def adaptive_step_bound(
+    numerator: np.ndarray,
+    B_numerator: np.ndarray | float,
+    s: np.ndarray,
+    B_s: np.ndarray | float,
+    alpha: float,
+    epsilon: float,
+    correction1: float = 1.0,
+    correction2: float = 1.0,
+    rel1: float = 0.0,
+    rel2: float = 0.0,
+) -> np.ndarray:
+    """Bound of the step ``r = α (n / c1) / (sqrt(s / c2) + ε)`` of OPT-RMSPROP (n = dW, c1 = c2 = 1)
+    and OPT-ADAM (n = v, c1 = 1 - β1^t, c2 = 1 - β2^t, of relative roundings ``rel1``, ``rel2``).
+
+    * ``q = sqrt(s / c2)``: an error ``B_s`` in s moves q by ``q·B_s / (2s)``; c2's rounding by
+      ``q·rel2 / 2``; the division and the root round once each, torch's route
+      ``sqrt(s) / sqrt(c2)`` three times: ``B_q = q (B_s/(2s) + rel2/2 + 3)``;
+    * ``D = q + ε``: ``B_D = B_q + |D| + ε`` (the sum; ε rounded to the dtype);
+    * ``r``: ``|α / (c1 D)|·B_n + |r|·(B_D / D + rel1 + 4)`` (the error in n carried; D's relative error;
+      c1's; four roundings: n / c1, α·, / D and α rounded to the dtype; torch's ``lr / c1`` then
+      ``addcdiv`` takes as many).
+
+    Entries keep every gradient away from 0 (|dW| >= 0.05), so s > 0 everywhere."""
+    n, s64 = np.asarray(numerator, np.float64), np.asarray(s, np.float64)
+    q = np.sqrt(s64 / correction2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        B_q = q * (np.where(s64 > 0, np.asarray(B_s, np.float64) / (2 * s64), 0.0) + rel2 / 2 + 3)
+    D = q + epsilon
+    B_D = B_q + D + epsilon
+    r = alpha * (n / correction1) / D
+    return np.abs(alpha / (correction1 * D)) * np.asarray(B_numerator, np.float64) + np.abs(r) * (B_D / D + rel1 + 4)
+
+
+def parameter_step_bound(P: np.ndarray, B_P: np.ndarray | float, step: np.ndarray, B_step: np.ndarray) -> np.ndarray:
+    """Bound of ``P - step`` with P off by ``B_P`` and the step by ``B_step``: both carried, plus the
+    subtraction's rounding ``|P - step|``."""
+    new = np.asarray(P, np.float64) - np.asarray(step, np.float64)
+    return np.asarray(B_P, np.float64) + np.asarray(B_step, np.float64) + np.abs(new)
+
+
+def lr_decay_bound(learning_rate: float | np.ndarray) -> np.ndarray:
+    """Bound of OPT-LR-DECAY's ``α0 / (1 + d·k)`` (k = epoch, or ``floor(epoch / T)``, exact):
+    ``4|α|``. The notes' route rounds ``d·k``, the sum (relative error at most 2 for the two) and the
+    division (1); ``LambdaLR``'s ``base_lr · f(k)`` with ``f(k) = 1 / (1 + d·k)`` rounds once more for
+    the product. Both in Python floats (float64): in units of float32's u the bound is generous."""
+    return 4 * _abs(learning_rate)
+
+
+def batchnorm_statistics_bounds(Z: np.ndarray) -> dict[str, np.ndarray]:
+    """Bounds (units of u, per unit: ``(n, 1)``) of BN-FWD's batch mean and biased variance of Z (exact).
+
+    * ``μ = (1/m) Σ z``: the sum of m terms (``(m - 1) Σ|z|``, any order, Welford's updates included),
+      the division (``|μ|``): ``B_μ = (m + 1)·mean|z|``;
+    * ``σ² = (1/m) Σ d²``, ``d = z - μ`` off by ``B_d = B_μ + |d|``: the squares carry ``2|d| B_d`` and
+      round once, the sum and division take ``m``: ``(2/m) Σ |d| B_d + (m + 1)·mean(d²)``; the one-pass
+      route ``mean(z²) - μ²`` (and Welford's) is covered by ``(m + 2)·mean(z²) + 2|μ| B_μ`` more.
+    Returns ``mu``, ``var``, ``d`` (``(n, m)``, the bound of z - μ) and the values ``mu_value``, ``var_value``.
+    """
+    Z64 = np.asarray(Z, np.float64)
+    m = Z64.shape[1]
+    mu = Z64.mean(axis=1, keepdims=True)
+    d = Z64 - mu
+    var = (d**2).mean(axis=1, keepdims=True)
+    B_mu = (m + 1) * np.abs(Z64).mean(axis=1, keepdims=True)
+    B_d = B_mu + np.abs(d)
+    B_var = (
+        2 * (np.abs(d) * B_d).mean(axis=1, keepdims=True)
+        + (m + 1) * var
+        + (m + 2) * (Z64**2).mean(axis=1, keepdims=True)
+        + 2 * np.abs(mu) * B_mu
+    )
+    return {"mu": B_mu, "var": B_var, "d": B_d, "mu_value": mu, "var_value": var}
+
+
+def batchnorm_normalize_bounds(
+    Z: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    mu: np.ndarray,
+    var: np.ndarray,
+    B_mu: np.ndarray | float,
+    B_var: np.ndarray | float,
+    epsilon: float,
+) -> dict[str, np.ndarray]:
+    """Bounds (units of u) of ``z_norm = (z - μ)/s``, ``s = sqrt(σ² + ε)``, and ``z̃ = γ z_norm + β``,
+    with μ and σ² off by ``B_mu``, ``B_var`` (the batch's, BN-FWD, or the running averages, BN-INFER).
+
+    * ``s``: ``(B_var + |σ² + ε| + ε) / (2s) + s`` (the sum, ε rounded, the root);
+    * ``z_norm``: ``B_d / s + |z_norm|(B_s / s + 2)``, ``B_d = B_μ + |z - μ|`` (a division, or
+      ATen's ``invstd = 1/sqrt(·)`` and a product);
+    * ``z̃``, the larger of two routes: the notes' ``γ z_norm + β`` (``|γ| B_zn + |γ z_norm| + |z̃|``)
+      and ATen's fused ``z·a + (β - μ a)`` with ``a = γ·invstd`` (relative error ``B_s/s + 3``):
+      ``|z a|(B_s/s + 4) + |a| B_μ + |μ a|(B_s/s + 4) + |β| + |β - μ a| + |z̃|``.
+    Returns ``s``, ``z_norm``, ``z_tilde`` bounds and the float64 values ``s_value``, ``z_norm_value``."""
+    Z64, g, b = (np.asarray(x, np.float64) for x in (Z, gamma, beta))
+    mu, var = np.asarray(mu, np.float64), np.asarray(var, np.float64)
+    s = np.sqrt(var + epsilon)
+    B_s = (np.asarray(B_var, np.float64) + np.abs(var + epsilon) + epsilon) / (2 * s) + s
+    d = Z64 - mu
+    B_d = np.asarray(B_mu, np.float64) + np.abs(d)
+    zn = d / s
+    B_zn = B_d / s + np.abs(zn) * (B_s / s + 2)
+    zt = g * zn + b
+    notes = np.abs(g) * B_zn + np.abs(g * zn) + np.abs(zt)
+    a = g / s
+    fused = (
+        np.abs(Z64 * a) * (B_s / s + 4)
+        + np.abs(a) * np.asarray(B_mu, np.float64)
+        + np.abs(mu * a) * (B_s / s + 4)
+        + np.abs(b)
+        + np.abs(b - mu * a)
+        + np.abs(zt)
+    )
+    return {"s": B_s, "z_norm": B_zn, "z_tilde": np.maximum(notes, fused), "s_value": s, "z_norm_value": zn}
+
+
+def batchnorm_backward_bounds(
+    dZ_tilde: np.ndarray, z_norm: np.ndarray, B_z_norm: np.ndarray, gamma: np.ndarray, s: np.ndarray, B_s: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Bounds (units of u) of BN-BWD with g = dZ_tilde exact and z_norm, s off by ``B_z_norm``, ``B_s``.
+
+    With ``S1 = Σ g`` and ``S2 = Σ g z_norm`` (over the m columns):
+
+    * ``dβ = S1/m``: ``(m + 1)·mean|g|``;
+    * ``dγ = S2/m``: ``mean(|g| B_zn) + (m + 2)·mean|g z_norm|`` (products, sum, division; ATen's
+      ``Σ (z - μ) dy · invstd`` has the same magnitudes, its μ and invstd errors are in ``B_zn``);
+    * ``dz = (γ/s)(g - S1/m - z_norm S2/m)``: the three terms' magnitudes ``a1 = |g|``,
+      ``a2 = |S1|/m``, ``a3 = |z_norm||S2|/m`` are off by ``0``, ``m·mean|g|`` and
+      ``|z_norm| B(S2/m) + B_zn |S2|/m + a3``; the two subtractions, and ATen's extra roundings
+      (``dot·invstd²/m``, then ``(z - μ)·k``: two more per term) add ``4(a1 + a2 + a3)``; the factor
+      ``γ/s`` (``γ·invstd``) is off by ``B_s/s + 3`` relative.
+    """
+    g, zn, gam, s = (np.asarray(x, np.float64) for x in (dZ_tilde, z_norm, gamma, s))
+    B_zn = np.asarray(B_z_norm, np.float64)
+    m = g.shape[1]
+    S1, S2 = g.sum(axis=1, keepdims=True), (g * zn).sum(axis=1, keepdims=True)
+    B_S2m = (np.abs(g) * B_zn).mean(axis=1, keepdims=True) + (m + 1) * np.abs(g * zn).mean(axis=1, keepdims=True)
+    a1, a2, a3 = np.abs(g), np.abs(S1) / m, np.abs(zn) * np.abs(S2) / m
+    B_inner = m * np.abs(g).mean(axis=1, keepdims=True) + np.abs(zn) * B_S2m + B_zn * np.abs(S2) / m + a3
+    B_inner = B_inner + 4 * (a1 + a2 + a3)
+    c = gam / s
+    inner = g - S1 / m - zn * S2 / m
+    dZ_bound = np.abs(c) * B_inner + np.abs(c * inner) * (np.asarray(B_s, np.float64) / s + 3)
+    return {
+        "dZ": dZ_bound,
+        "dgamma": B_S2m + np.abs(S2 / m),
+        "dbeta": (m + 1) * np.abs(g).mean(axis=1, keepdims=True),
+    }

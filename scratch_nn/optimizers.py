@@ -1,0 +1,289 @@
+"""Mini-batches, momentum, RMSprop, Adam and learning-rate decay, in the course's vocabulary.
+
+Catalogue IDs:
+
+* OPT-MINIBATCH: one permutation of the m columns, then complete batches of ``mini_batch_size``
+  and a smaller last one (``m mod mini_batch_size`` columns) if m is not a multiple: every example
+  exactly once per epoch.
+* OPT-MOMENTUM: ``v_dW = β v_dW + (1 - β) dW``; ``W := W - α v_dW`` (same for b), v = 0 at start.
+* OPT-RMSPROP: ``s_dW = β2 s_dW + (1 - β2) dW²``; ``W := W - α dW / (sqrt(s_dW) + ε)``, s = 0 at start.
+* OPT-ADAM: v and s as above; ``v̂ = v / (1 - β1^t)``, ``ŝ = s / (1 - β2^t)``;
+  ``W := W - α v̂ / (sqrt(ŝ) + ε)``, t = 1 at the first update (ε outside the square root).
+* OPT-LR-DECAY: ``α = α0 / (1 + decay_rate · epoch)`` and the scheduled form
+  ``α = α0 / (1 + decay_rate · floor(epoch / time_interval))``.
+
+Shapes: ``X`` (n[0], m), ``Y`` (n[L], m); ``parameters`` ``W1, b1, ..., WL, bL`` with ``W[l]``
+(n[l], n[l-1]) and ``b[l]`` (n[l], 1); ``grads`` holds ``dW1, db1, ...`` of the same shapes (other
+keys, such as ``dA0``, are ignored); the optimizer state ``v`` (and ``s``) holds ``dW1, db1, ...``
+of the parameters' shapes, the course's keys. Every function returns new dicts (inputs are never
+modified) in the parameters' dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from ._checks import RNG, check_array, check_examples, check_parameters, check_rng, check_same_dtype, check_shape
+
+
+# ----------------------------------------------------------------------- OPT-MINIBATCH
+def random_mini_batches(
+    X: np.ndarray,
+    Y: np.ndarray,
+    mini_batch_size: int = 64,
+    seed: int | None = None,
+    *,
+    rng: RNG | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """OPT-MINIBATCH: shuffle the columns of (X, Y) with one permutation, cut into mini-batches.
+
+    ``permutation = rng.permutation(m)``; ``X[:, permutation]`` and ``Y[:, permutation]`` (the same
+    permutation for both) are cut into ``floor(m / mini_batch_size)`` complete batches of
+    ``mini_batch_size`` columns, in order, then one smaller batch of the ``m mod mini_batch_size``
+    remaining columns if there are any. Every example appears exactly once.
+
+    Args: ``X`` (n[0], m); ``Y`` (n[L], m), labels of any numeric dtype (they are data);
+    ``mini_batch_size`` a positive integer (a power of two in the course: 64);
+    ``seed`` an integer: the course's ``np.random.seed(seed)`` then ``np.random.permutation(m)``,
+    replayed exactly by ``np.random.RandomState(seed).permutation(m)`` (NumPy's global state is never
+    touched); or ``rng`` (keyword), a ``numpy.random.Generator`` or ``RandomState`` whose
+    ``permutation`` is drawn once. Exactly one of ``seed`` and ``rng``.
+    Returns: a list of ``(mini_batch_X, mini_batch_Y)``, ``(n[0], size)`` and ``(n[L], size)``, new
+    arrays of X's and Y's dtypes. A rejected call draws nothing (the rng's state is unchanged).
+    """
+    check_array("X", X, finite=True)
+    if not isinstance(Y, np.ndarray):
+        raise TypeError(f"Y must be a numpy.ndarray, got {type(Y).__name__}")
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 2-D (n[L], m), got shape {Y.shape}")
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"Y has dtype {Y.dtype}; expected bool, integer or float labels")
+    m = check_examples("X", X)
+    check_shape("Y", Y, (Y.shape[0], m), "Y has one column per example of X")
+    if isinstance(mini_batch_size, (bool, np.bool_)) or not isinstance(mini_batch_size, (int, np.integer)):
+        raise TypeError(f"mini_batch_size must be a positive integer, got {mini_batch_size!r}")
+    if mini_batch_size < 1:
+        raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size}")
+    if (seed is None) == (rng is None):
+        raise TypeError("random_mini_batches needs exactly one of seed (an integer, the course's) and rng")
+    if seed is not None:
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+        source: RNG = np.random.RandomState(int(seed))
+    else:
+        source = check_rng(rng, "random_mini_batches")
+
+    permutation = source.permutation(m)
+    shuffled_X, shuffled_Y = X[:, permutation], Y[:, permutation]
+    batches = []
+    for start in range(0, m, int(mini_batch_size)):  # complete batches, then the smaller last one
+        stop = min(start + int(mini_batch_size), m)
+        batches.append((shuffled_X[:, start:stop].copy(), shuffled_Y[:, start:stop].copy()))
+    return batches
+
+
+# ----------------------------------------------------------------------- shared checks
+def _check_number(name: str, x: object, low: float, high: float, low_open: bool, high_open: bool) -> float:
+    """A finite real number in the given interval (bools are refused: True is not a rate)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    too_low = x <= low if low_open else x < low
+    too_high = x >= high if high_open else x > high
+    if too_low or too_high:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {x}")
+    return float(x)
+
+
+def _check_rate(learning_rate: object) -> float:
+    return _check_number("learning_rate", learning_rate, 0.0, math.inf, True, True)
+
+
+def _check_beta(name: str, beta: object) -> float:
+    return _check_number(name, beta, 0.0, 1.0, False, True)
+
+
+def _gradient_keys(L: int) -> list[str]:
+    return [f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"]
+
+
+def _check_like_parameters(name: str, d: object, parameters: Mapping[str, np.ndarray], exact: bool) -> None:
+    """``d`` holds ``dW1, db1, ...`` of the parameters' shapes and dtype (``exact``: those keys only)."""
+    if not isinstance(d, Mapping):
+        raise TypeError(f"{name} must be a dict dW1, db1, ..., got {type(d).__name__}")
+    keys = _gradient_keys(len(parameters) // 2)
+    if exact and set(d) != set(keys):
+        raise ValueError(f"{name} must have keys {', '.join(keys)}; got {sorted(d)}")
+    for key in keys:
+        if key not in d:
+            raise ValueError(f"{name} is missing {key!r} (need {', '.join(keys)})")
+        check_array(f"{name}[{key!r}]", d[key], finite=True)
+        check_shape(f"{name}[{key!r}]", d[key], parameters[key[1:]].shape, f"{key} has {key[1:]}'s shape")
+        check_same_dtype(**{f"{name}[{key!r}]": d[key], key[1:]: parameters[key[1:]]})
+
+
+def _zeros_like_parameters(parameters: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    L = check_parameters(parameters)
+    return {f"d{p}{l}": np.zeros_like(parameters[f"{p}{l}"]) for l in range(1, L + 1) for p in "Wb"}
+
+
+# ----------------------------------------------------------------------- OPT-MOMENTUM
+def initialize_velocity(parameters: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """OPT-MOMENTUM's start: ``v["dW1"], v["db1"], ...`` zeros of ``W1``'s, ``b1``'s, ... shapes and dtype."""
+    return _zeros_like_parameters(parameters)
+
+
+def update_parameters_with_momentum(
+    parameters: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
+    v: Mapping[str, np.ndarray],
+    beta: float,
+    learning_rate: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """OPT-MOMENTUM, the course's: ``v_dW = β v_dW + (1 - β) dW``, ``W := W - α v_dW``; the same for b.
+
+    Args: ``parameters`` ``W1, b1, ...``; ``grads`` ``dW1, db1, ...``; ``v`` the velocity
+    (``initialize_velocity`` at the start: v = 0, so the first step moves by ``α (1 - β) dW``);
+    ``beta`` β in [0, 1) (0: plain gradient descent); ``learning_rate`` α > 0.
+    Returns: ``(parameters, v)``, new dicts. (``torch.optim.SGD(momentum=β, dampening=0)`` keeps
+    ``buf = v / (1 - β)`` and matches with ``lr = α (1 - β)``: see ``torch_reference/optimizers.py``.)
+    """
+    L = check_parameters(parameters)
+    _check_like_parameters("grads", grads, parameters, exact=False)
+    _check_like_parameters("v", v, parameters, exact=True)
+    beta, alpha = _check_beta("beta", beta), _check_rate(learning_rate)
+    new_params, new_v = {}, {}
+    for l in range(1, L + 1):
+        for p in "Wb":
+            key = f"d{p}{l}"
+            new_v[key] = beta * v[key] + (1 - beta) * grads[key]
+            new_params[f"{p}{l}"] = parameters[f"{p}{l}"] - alpha * new_v[key]
+    return new_params, new_v
+
+
+# ----------------------------------------------------------------------- OPT-RMSPROP
+def initialize_rmsprop(parameters: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """OPT-RMSPROP's start: ``s["dW1"], s["db1"], ...`` zeros of the parameters' shapes and dtype."""
+    return _zeros_like_parameters(parameters)
+
+
+def update_parameters_with_rmsprop(
+    parameters: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
+    s: Mapping[str, np.ndarray],
+    beta2: float = 0.999,
+    learning_rate: float = 0.01,
+    epsilon: float = 1e-8,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """OPT-RMSPROP: ``s_dW = β2 s_dW + (1 - β2) dW²`` (element-wise square), ``W := W - α dW / (sqrt(s_dW) + ε)``.
+
+    Args: ``parameters``, ``grads`` as in :func:`update_parameters_with_momentum`; ``s`` the running
+    mean of the squared gradients (``initialize_rmsprop`` at the start); ``beta2`` β2 in [0, 1);
+    ``learning_rate`` α > 0; ``epsilon`` ε > 0, added *outside* the square root.
+    Returns: ``(parameters, s)``, new dicts. (``torch.optim.RMSprop(lr=α, alpha=β2, eps=ε)``.)
+    """
+    L = check_parameters(parameters)
+    _check_like_parameters("grads", grads, parameters, exact=False)
+    _check_like_parameters("s", s, parameters, exact=True)
+    beta2, alpha = _check_beta("beta2", beta2), _check_rate(learning_rate)
+    eps = _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
+    new_params, new_s = {}, {}
+    for l in range(1, L + 1):
+        for p in "Wb":
+            key, g = f"d{p}{l}", grads[f"d{p}{l}"]
+            new_s[key] = beta2 * s[key] + (1 - beta2) * np.square(g)
+            new_params[f"{p}{l}"] = parameters[f"{p}{l}"] - alpha * g / (np.sqrt(new_s[key]) + eps)
+    return new_params, new_s
+
+
+# ----------------------------------------------------------------------- OPT-ADAM
+def initialize_adam(parameters: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """OPT-ADAM's start: ``(v, s)``, both ``dW1, db1, ...`` zeros of the parameters' shapes and dtype."""
+    return _zeros_like_parameters(parameters), _zeros_like_parameters(parameters)
+
+
+def update_parameters_with_adam(
+    parameters: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
+    v: Mapping[str, np.ndarray],
+    s: Mapping[str, np.ndarray],
+    t: int,
+    learning_rate: float = 0.01,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
+           dict[str, np.ndarray]]:  # fmt: skip
+    """OPT-ADAM, the course's ``update_parameters_with_adam``.
+
+    ``v = β1 v + (1 - β1) dW``; ``v̂ = v / (1 - β1^t)``; ``s = β2 s + (1 - β2) dW²``;
+    ``ŝ = s / (1 - β2^t)``; ``W := W - α v̂ / (sqrt(ŝ) + ε)``; the same for b.
+
+    Args: ``parameters``, ``grads`` as in :func:`update_parameters_with_momentum`; ``v``, ``s`` from
+    :func:`initialize_adam` or the previous call; ``t`` the number of this update, 1 at the first (a
+    ``t = 0`` would divide by ``1 - β^0 = 0``); ``learning_rate`` α > 0; ``beta1``, ``beta2`` in
+    [0, 1); ``epsilon`` ε > 0, outside the square root.
+    Returns: ``(parameters, v, s, v_corrected, s_corrected)``, new dicts (the course's five).
+    """
+    L = check_parameters(parameters)
+    _check_like_parameters("grads", grads, parameters, exact=False)
+    _check_like_parameters("v", v, parameters, exact=True)
+    _check_like_parameters("s", s, parameters, exact=True)
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)):
+        raise TypeError(f"t must be a positive integer (the update's number, 1 first), got {t!r}")
+    if t < 1:
+        raise ValueError(f"t must be >= 1 (1 at the first update: 1 - beta^0 = 0 cannot be divided by), got {t}")
+    alpha = _check_rate(learning_rate)
+    beta1, beta2 = _check_beta("beta1", beta1), _check_beta("beta2", beta2)
+    eps = _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
+    correction1, correction2 = 1 - beta1 ** int(t), 1 - beta2 ** int(t)
+    new_params, new_v, new_s, v_hat, s_hat = {}, {}, {}, {}, {}
+    for l in range(1, L + 1):
+        for p in "Wb":
+            key, g = f"d{p}{l}", grads[f"d{p}{l}"]
+            new_v[key] = beta1 * v[key] + (1 - beta1) * g
+            v_hat[key] = new_v[key] / correction1
+            new_s[key] = beta2 * s[key] + (1 - beta2) * np.square(g)
+            s_hat[key] = new_s[key] / correction2
+            new_params[f"{p}{l}"] = parameters[f"{p}{l}"] - alpha * v_hat[key] / (np.sqrt(s_hat[key]) + eps)
+    return new_params, new_v, new_s, v_hat, s_hat
+
+
+# ----------------------------------------------------------------------- OPT-LR-DECAY
+def _check_epoch(epoch_num: object) -> int:
+    if isinstance(epoch_num, (bool, np.bool_)) or not isinstance(epoch_num, (int, np.integer)) or epoch_num < 0:
+        raise TypeError(f"epoch_num must be a non-negative integer, got {epoch_num!r}")
+    return int(epoch_num)
+
+
+def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
+    """OPT-LR-DECAY: ``α = α0 / (1 + decay_rate · epoch_num)``, a Python float.
+
+    Args: ``learning_rate0`` α0 > 0; ``epoch_num`` >= 0 an integer; ``decay_rate`` >= 0.
+    (``torch.optim.lr_scheduler.LambdaLR`` with ``lambda e: 1 / (1 + decay_rate · e)``.)
+    """
+    alpha0 = _check_number("learning_rate0", learning_rate0, 0.0, math.inf, True, True)
+    epoch = _check_epoch(epoch_num)
+    decay = _check_number("decay_rate", decay_rate, 0.0, math.inf, False, True)
+    return alpha0 / (1 + decay * epoch)
+
+
+def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float, time_interval: int = 1000) -> float:
+    """OPT-LR-DECAY, scheduled: ``α = α0 / (1 + decay_rate · floor(epoch_num / time_interval))``, a Python float.
+
+    The rate is constant for ``time_interval`` epochs, then drops. Args as in :func:`update_lr`;
+    ``time_interval`` a positive integer (the course's default: 1000).
+    """
+    alpha0 = _check_number("learning_rate0", learning_rate0, 0.0, math.inf, True, True)
+    epoch = _check_epoch(epoch_num)
+    decay = _check_number("decay_rate", decay_rate, 0.0, math.inf, False, True)
+    if isinstance(time_interval, (bool, np.bool_)) or not isinstance(time_interval, (int, np.integer)):
+        raise TypeError(f"time_interval must be a positive integer, got {time_interval!r}")
+    if time_interval < 1:
+        raise ValueError(f"time_interval must be >= 1, got {time_interval}")
+    return alpha0 / (1 + decay * (epoch // int(time_interval)))

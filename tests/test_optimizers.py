@@ -1,0 +1,272 @@
+"""Mini-batches, momentum, RMSprop, Adam and learning-rate decay (issue 13): the exact differences
+between the course's conventions and torch.optim's, bad input, and the planted mistakes."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import scratch_nn as nn_
+from torch_reference.tolerance import moving_average_bound, tolerance
+
+from .mutants import caught, mutant
+
+
+def _params(rng, dtype=np.float64):
+    return {
+        "W1": rng.standard_normal((3, 4)).astype(dtype),
+        "b1": rng.standard_normal((3, 1)).astype(dtype),
+        "W2": rng.standard_normal((1, 3)).astype(dtype),
+        "b2": rng.standard_normal((1, 1)).astype(dtype),
+    }
+
+
+def _grads(rng, params, dtype=np.float64):
+    return {f"d{k}": rng.standard_normal(v.shape).astype(dtype) for k, v in params.items()}
+
+
+# ----------------------------------------------------------------------- momentum: SGD's buf, dampening
+def test_momentum_dampening_beta_differs_from_the_course_by_beta_to_the_k_times_g1():
+    """SGD(momentum=β, dampening=β) sets buf = g at step 1 (not (1 - β) g): buf_k - v_k = β^k g_1 exactly."""
+    rng = np.random.default_rng(13)
+    beta, alpha, K = 0.9, 0.1, 6
+    g = [rng.standard_normal((4, 3)) for _ in range(K)]
+    W = torch.zeros((4, 3), dtype=torch.float64, requires_grad=True)
+    sgd = torch.optim.SGD([W], lr=alpha, momentum=beta, dampening=beta)
+    params = {"W1": np.zeros((4, 3)), "b1": np.zeros((4, 1))}
+    v = nn_.initialize_velocity(params)
+    B_v, B_buf, buf_prev = 0.0, 0.0, np.zeros((4, 3))
+    for k in range(1, K + 1):
+        W.grad = torch.tensor(g[k - 1])
+        sgd.step()
+        buf = sgd.state[W]["momentum_buffer"].numpy().copy()
+        v_prev = v["dW1"]
+        params, v = nn_.update_parameters_with_momentum(
+            params, {"dW1": g[k - 1], "db1": np.zeros((4, 1))}, v, beta, 1.0
+        )
+        if k == 1:  # the cause: torch's first buffer is the gradient itself, undamped
+            assert np.array_equal(buf, g[0])
+            assert np.array_equal(v["dW1"], (1 - beta) * g[0])
+        B_v = moving_average_bound(v_prev, B_v, g[k - 1], beta, v["dW1"])
+        B_buf = moving_average_bound(buf_prev, B_buf, g[k - 1], beta, buf) if k > 1 else 0.0
+        buf_prev = buf
+        expected = beta**k * g[0]
+        # two evaluations' bounds (tolerance doubles one), and β^k's own rounding (k roundings)
+        tol = tolerance(np.float64, (B_v + B_buf) / 2 + k * np.abs(expected), expected)
+        assert (np.abs((buf - v["dW1"]) - expected) <= tol).all(), k
+        assert (np.abs(expected) > 1e6 * tol).any()  # a real difference, not rounding
+
+
+def test_momentum_matches_undamped_sgd_with_lr_alpha_one_minus_beta_from_step_one():
+    """dampening=0: buf_1 = g_1 and v_1 = (1 - β) g_1, so v = (1 - β) buf at every step, lr = α(1 - β)."""
+    rng = np.random.default_rng(5)
+    beta, alpha = 0.8, 0.3
+    params = _params(rng)
+    grads = _grads(rng, params)
+    tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    sgd = torch.optim.SGD(list(tensors.values()), lr=alpha * (1 - beta), momentum=beta, dampening=0)
+    for k, t in tensors.items():
+        t.grad = torch.tensor(grads[f"d{k}"])
+    sgd.step()
+    new, v = nn_.update_parameters_with_momentum(params, grads, nn_.initialize_velocity(params), beta, alpha)
+    for k, t in tensors.items():
+        assert np.array_equal(sgd.state[t]["momentum_buffer"].numpy(), grads[f"d{k}"])
+        np.testing.assert_array_equal(v[f"d{k}"], (1 - beta) * grads[f"d{k}"])
+        # one rounding apart at most: α(1 - β)·g vs α·((1 - β)·g)
+        assert (np.abs(t.detach().numpy() - new[k]) <= 4 * 2**-53 * (np.abs(new[k]) + np.abs(params[k]))).all()
+
+
+def test_adam_denominator_is_the_courses_sqrt_of_s_hat_plus_epsilon():
+    """torch's denom = sqrt(s)/sqrt(1 - β2^t) + ε is sqrt(ŝ) + ε: one step agrees within rounding in float64,
+    while ε inside the root (the classic mistake) is off by far more."""
+    rng = np.random.default_rng(7)
+    params = _params(rng)
+    grads = _grads(rng, params)
+    v, s = nn_.initialize_adam(params)
+    new, *_ = nn_.update_parameters_with_adam(params, grads, v, s, 1, 0.01, 0.9, 0.999, 1e-4)
+    tensors = {k: torch.tensor(p, requires_grad=True) for k, p in params.items()}
+    adam = torch.optim.Adam(list(tensors.values()), lr=0.01, betas=(0.9, 0.999), eps=1e-4)
+    for k, t in tensors.items():
+        t.grad = torch.tensor(grads[f"d{k}"])
+    adam.step()
+    for k, t in tensors.items():
+        diff = np.abs(t.detach().numpy() - new[k])
+        assert (diff <= 1e-14 * (np.abs(new[k]) + 0.01)).all()
+        g = grads[f"d{k}"]
+        inside = params[k] - 0.01 * g / np.sqrt(g**2 + 1e-4)  # ε inside the root
+        assert (np.abs(inside - new[k]) > 1e6 * 1e-14 * (np.abs(new[k]) + 0.01)).any()
+
+
+# ----------------------------------------------------------------------- the course's conventions
+def test_random_mini_batches_replays_the_courses_seeded_permutation():
+    X = np.arange(2 * 148, dtype=np.float64).reshape(2, 148)
+    Y = (np.arange(148) % 2).reshape(1, 148).astype(np.float64)
+    batches = nn_.random_mini_batches(X, Y, 64, seed=0)
+    perm = np.random.RandomState(0).permutation(148)  # the course: np.random.seed(0); np.random.permutation(m)
+    assert [b[0].shape[1] for b in batches] == [64, 64, 20]
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches], axis=1), X[:, perm])
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches], axis=1), Y[:, perm])
+
+
+def test_lr_decay_values():
+    assert nn_.update_lr(0.5, 2, 1.0) == 0.5 / 3
+    assert nn_.schedule_lr_decay(0.5, 999, 0.3) == 0.5
+    assert nn_.schedule_lr_decay(0.5, 2000, 0.3, 1000) == 0.5 / 1.6
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64])
+def test_dtype_preserved_and_inputs_untouched(np_dtype):
+    dtype = np_dtype
+    rng = np.random.default_rng(3)
+    params, grads = _params(rng, dtype), _grads(rng, _params(rng, dtype), dtype)
+    before = copy.deepcopy((params, grads))
+    v = nn_.initialize_velocity(params)
+    p1, v1 = nn_.update_parameters_with_momentum(params, grads, v, 0.9, 0.1)
+    v0, s0 = nn_.initialize_adam(params)
+    p2, *rest = nn_.update_parameters_with_adam(params, grads, v0, s0, 3)
+    p3, s3 = nn_.update_parameters_with_rmsprop(params, grads, nn_.initialize_rmsprop(params))
+    for d in (p1, v1, p2, *rest, p3, s3):
+        assert all(a.dtype == dtype for a in d.values())
+    X = rng.standard_normal((3, 9)).astype(dtype)
+    assert all(bx.dtype == dtype for bx, _ in nn_.random_mini_batches(X, np.ones((1, 9), dtype), 4, seed=1))
+    np.testing.assert_equal((params, grads), before)
+    assert all(np.all(a == 0) for a in v.values())
+
+
+# ----------------------------------------------------------------------- bad input: rejected, nothing drawn
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"mini_batch_size": 0}, ValueError, "mini_batch_size"),
+        ({"mini_batch_size": 2.0}, TypeError, "mini_batch_size"),
+        ({"Y": np.ones((1, 5))}, ValueError, "Y has shape"),
+        ({"X": [[1.0]]}, TypeError, "X must be"),
+        ({"seed": 1}, TypeError, "exactly one of seed"),
+    ],
+)
+def test_random_mini_batches_rejects_bad_input_without_drawing(kwargs, exc, match):
+    rng = np.random.RandomState(4)
+    state = rng.get_state()[1].copy()
+    args = {"X": np.ones((2, 6)), "Y": np.ones((1, 6)), "mini_batch_size": 4, **kwargs}
+    with pytest.raises(exc, match=match):
+        nn_.random_mini_batches(args["X"], args["Y"], args["mini_batch_size"], args.get("seed"), rng=rng)
+    assert np.array_equal(rng.get_state()[1], state)
+
+
+def test_optimizer_updates_reject_bad_input():
+    rng = np.random.default_rng(0)
+    params = _params(rng)
+    grads = _grads(rng, params)
+    v, s = nn_.initialize_adam(params)
+    with pytest.raises(ValueError, match="t must be >= 1"):
+        nn_.update_parameters_with_adam(params, grads, v, s, 0)
+    with pytest.raises(ValueError, match="beta"):
+        nn_.update_parameters_with_momentum(params, grads, v, 1.0, 0.1)
+    with pytest.raises(ValueError, match="dW1"):
+        nn_.update_parameters_with_momentum(params, grads, {**v, "dW1": np.zeros((4, 3))}, 0.9, 0.1)
+    with pytest.raises(TypeError, match="mixed dtypes"):
+        nn_.update_parameters_with_rmsprop(params, {**grads, "dW1": grads["dW1"].astype(np.float32)}, s)
+    with pytest.raises(ValueError, match="epsilon"):
+        nn_.update_parameters_with_adam(params, grads, v, s, 1, epsilon=0.0)
+    with pytest.raises(TypeError, match="epoch_num"):
+        nn_.update_lr(0.1, -1, 0.5)
+    with pytest.raises(ValueError, match="time_interval"):
+        nn_.schedule_lr_decay(0.1, 3, 0.5, 0)
+
+
+# ----------------------------------------------------------------------- planted mistakes
+def _momentum_without_one_minus_beta(parameters, grads, v, beta, learning_rate):
+    new_v = {k: beta * v[k] + grads[k] for k in v}
+    return {k: parameters[k] - learning_rate * new_v[f"d{k}"] for k in parameters}, new_v
+
+
+def _adam_t_from_zero(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    """The first call made with t = 0: 1 - β^0 = 0 (the loop increments t after the update)."""
+    return _adam(parameters, grads, v, s, t - 1, learning_rate, beta1, beta2, epsilon)
+
+
+def _adam(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon, inside=False, square=True):
+    new_v = {k: beta1 * v[k] + (1 - beta1) * grads[k] for k in v}
+    new_s = {k: beta2 * s[k] + (1 - beta2) * (grads[k] ** 2 if square else grads[k]) for k in s}
+    v_hat = {k: new_v[k] / (1 - beta1**t) for k in v}
+    s_hat = {k: new_s[k] / (1 - beta2**t) for k in s}
+    denom = {k: np.sqrt(s_hat[k] + epsilon) if inside else np.sqrt(s_hat[k]) + epsilon for k in s}
+    new = {k: parameters[k] - learning_rate * v_hat[f"d{k}"] / denom[f"d{k}"] for k in parameters}
+    return new, new_v, new_s, v_hat, s_hat
+
+
+def _adam_eps_inside(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    return _adam(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon, inside=True)
+
+
+def _adam_s_with_dw(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    return _adam(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon, square=False)
+
+
+def _rmsprop_s_with_dw(parameters, grads, s, beta2=0.999, learning_rate=0.01, epsilon=1e-8):
+    new_s = {k: beta2 * s[k] + (1 - beta2) * grads[k] for k in s}
+    return {k: parameters[k] - learning_rate * grads[f"d{k}"] / (np.sqrt(new_s[f"d{k}"]) + epsilon)
+            for k in parameters}, new_s  # fmt: skip
+
+
+def _batches(X, Y, size, perm, drop_last=False, duplicate_last=False, shuffle_y=True):
+    sx, sy = X[:, perm], (Y[:, perm] if shuffle_y else Y)
+    m, out = X.shape[1], []
+    for start in range(0, m, size):
+        if drop_last and start + size > m:
+            break
+        out.append((sx[:, start : start + size], sy[:, start : start + size]))
+    if duplicate_last and m % size:
+        out.append(out[-1])
+    return out
+
+
+def _minibatch_mutant(**how):
+    def random_mini_batches(X, Y, mini_batch_size=64, seed=None, *, rng=None):
+        source = np.random.RandomState(seed) if seed is not None else rng
+        return _batches(X, Y, mini_batch_size, source.permutation(X.shape[1]), **how)
+
+    return random_mini_batches
+
+
+#: (catalogue ID, what is wrong, overrides): each must fail its entry
+MUTANTS = [
+    (
+        "OPT-MOMENTUM",
+        "v = β v + dW (the (1 - β) forgotten)",
+        {"update_parameters_with_momentum": _momentum_without_one_minus_beta},
+    ),
+    ("OPT-ADAM", "bias correction with t starting at 0", {"update_parameters_with_adam": _adam_t_from_zero}),
+    ("OPT-ADAM", "ε inside the square root", {"update_parameters_with_adam": _adam_eps_inside}),
+    ("OPT-ADAM", "s updated with dW instead of dW²", {"update_parameters_with_adam": _adam_s_with_dw}),
+    ("OPT-RMSPROP", "s updated with dW instead of dW²", {"update_parameters_with_rmsprop": _rmsprop_s_with_dw}),
+    (
+        "OPT-MINIBATCH",
+        "the smaller last mini-batch dropped",
+        {"random_mini_batches": _minibatch_mutant(drop_last=True)},
+    ),
+    (
+        "OPT-MINIBATCH",
+        "the last mini-batch duplicated",
+        {"random_mini_batches": _minibatch_mutant(duplicate_last=True)},
+    ),
+    (
+        "OPT-MINIBATCH",
+        "the permutation applied to X but not Y",
+        {"random_mini_batches": _minibatch_mutant(shuffle_y=False)},
+    ),
+    (
+        "OPT-LR-DECAY",
+        "the scheduled form without floor",
+        {"schedule_lr_decay": lambda a0, e, d, T=1000: a0 / (1 + d * e / T)},
+    ),
+    ("OPT-LR-DECAY", "decay by epoch + 1", {"update_lr": lambda a0, e, d: a0 / (1 + d * (e + 1))}),
+]
+
+
+@pytest.mark.parametrize(("cid", "what", "overrides"), MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
+def test_planted_bug_is_caught(cid, what, overrides):
+    assert caught(cid, mutant(**overrides)), f"{cid}: '{what}' was not caught"

@@ -976,7 +976,47 @@ _entry(
     oracle=_dropout_forward_oracle,
     shapes=THREE_DIMS,
     prepare=_seed_case("reg.dropout_forward"),
+    explain=lambda case, actual: _explain_masks(case, actual),
 )
+
+
+def _explain_masks(case: Case, actual: dict[str, Any]) -> str:
+    """Which other draw the student's D1 is, from the same seed: randn for rand, the comparison reversed."""
+    D1 = actual.get("D1")
+    if not isinstance(D1, np.ndarray):
+        return ""
+    n, m, kp = D1.shape[0], D1.shape[1], case["keep_prob"]
+
+    # (draw, comparison, threshold) -> what the student wrote
+    candidates = [
+        ("randn", np.less, kp, "D1 = np.random.randn(...) < keep_prob: the mask needs uniform draws, np.random.rand"),
+        (
+            "randn",
+            np.greater,
+            kp,
+            "D1 = np.random.randn(...) > keep_prob: the mask needs np.random.rand(...) < keep_prob",
+        ),
+        (
+            "rand",
+            np.greater,
+            kp,
+            "D1 = rand(...) > keep_prob keeps 1 - keep_prob of the units: use rand(...) < keep_prob",
+        ),
+        (
+            "rand",
+            np.greater,
+            1 - kp,
+            "D1 = rand(...) > 1 - keep_prob: the right rate, not the course's rand(...) < keep_prob",
+        ),
+    ]
+    for kind, compare_to, threshold, cause in candidates:
+        r = np.random.RandomState(case["seed"])
+        u = r.randn(n, m) if kind == "randn" else r.rand(n, m)
+        if np.array_equal(D1.astype(bool), compare_to(u, threshold)):
+            return cause
+    if not np.isin(D1, (0, 1)).all():
+        return "D1 is not a 0/1 mask of A1's shape"
+    return ""
 
 
 def _dropout_backward(impl: Any, case: Case) -> dict[str, Any]:

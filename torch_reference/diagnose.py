@@ -327,6 +327,8 @@ SOURCE_SIGNATURES: list[tuple[str, str]] = [
     (r"^\s*m\s*=\s*\w+\.shape\[0\]",
      "m = X.shape[0] is the number of features: the examples are the columns, m = X.shape[1]"),
     (r"=\s*np\.shape\(cost\)", "cost = np.shape(cost) where cost = np.squeeze(cost) belongs"),
+    (r"np\.squeeze\(\s*(1\s*/\s*m\s*\*\s*)?np\.sum\(.*keepdims\s*=\s*True",
+     "np.squeeze of a keepdims=True sum drops the column axis: db must stay (n, 1)"),
 ]  # fmt: skip
 
 

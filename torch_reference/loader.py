@@ -180,10 +180,51 @@ def _stand_in(name: str) -> types.ModuleType | None:
     return course_helpers.module(base)
 
 
+#: sibling files being loaded (a guard against two files that import each other)
+_LOADING: set[str] = set()
+
+
+def _bind_sibling(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> bool:
+    """``from my_other_cells import *`` where ``my_other_cells.py`` is a student's file beside this one
+    (not a course helper): it is loaded as this one is, definitions only, so that its top-level training
+    or get_ipython() does not make the import fail. True if it handled the statement."""
+    if isinstance(node, ast.ImportFrom):
+        if node.level != 0 or not node.module or "." in node.module:
+            return False
+        names = [node.module]
+    else:
+        names = [a.name for a in node.names]
+        if len(names) != 1 or "." in names[0]:
+            return False
+    folder = Path(str(namespace["__file__"]).split(" [cell ")[0]).resolve().parent
+    path = folder / f"{names[0]}.py"
+    if names[0] in COURSE_HELPERS or not path.is_file() or str(path) in _LOADING:
+        return False
+    _LOADING.add(str(path))
+    try:
+        module, sub = load_source(path, module_name=names[0])
+    except LoadError:
+        return False
+    finally:
+        _LOADING.discard(str(path))
+    report.missing_imports.extend(m for m in sub.missing_imports if m not in report.missing_imports)
+    if isinstance(node, ast.Import):
+        namespace[node.names[0].asname or names[0]] = module
+        return True
+    public = [n for n in vars(module) if not n.startswith("_") and n != "EXPECT"]
+    for alias in node.names:
+        for name in public if alias.name == "*" else [alias.name]:
+            if hasattr(module, name):
+                namespace[alias.asname or name] = getattr(module, name)
+    return True
+
+
 def _bind_import(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> None:
     """Run one import statement; on failure use a course stand-in or bind placeholders."""
     code = compile(ast.Module(body=[node], type_ignores=[]), namespace["__file__"], "exec")
     modname = node.module if isinstance(node, ast.ImportFrom) else None
+    if _bind_sibling(node, namespace, report):
+        return
     helper = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] in COURSE_HELPERS
     before = set(namespace)
     try:
@@ -372,6 +413,8 @@ def _supply_free_names(namespace: dict[str, Any], report: LoadReport) -> None:
         elif name in ("sigmoid", "relu"):  # the logistic-regression form, or the (A, cache) form it unpacks
             pair = _unpacks_pair(namespace, name)
             namespace[name] = getattr(course_helpers, f"{name}_pair" if pair else name)
+        elif name in course_helpers.GRADED:  # another graded function of the notebook the file was cut from
+            namespace[name] = course_helpers.GRADED[name]
         elif name in ("sigmoid_backward", "relu_backward", "dictionary_to_vector", "vector_to_dictionary",
                       "gradients_to_vector"):  # fmt: skip
             namespace[name] = getattr(course_helpers, name)

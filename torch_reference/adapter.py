@@ -204,8 +204,10 @@ class Adapter:
 
     def _wrap_linear_activation_backward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
         def backward(dA: np.ndarray, cache: Any, activation: str, **kw: Any) -> Any:
-            if not self._supports_activation(activation):
-                raise NotApplicable(f"{self.__name__} has no {activation}()")
+            # the backward of a layer needs g' (relu_backward), not g itself
+            name = "linear_backward_activation" if activation == "linear" else f"{activation}_backward"
+            if not self.has(name):
+                raise NotApplicable(f"{self.__name__} has no {name}()")
             return _call(func, dA, cache, activation, **kw)
 
         return backward

@@ -22,7 +22,7 @@ modified) in the parameters' dtype.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -287,3 +287,73 @@ def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float, 
     if time_interval < 1:
         raise ValueError(f"time_interval must be >= 1, got {time_interval}")
     return alpha0 / (1 + decay * (epoch // int(time_interval)))
+
+
+# ----------------------------------------------------------------------- training with an optimizer
+OPTIMIZERS = ("gd", "momentum", "adam")
+
+
+def train_with_optimizer(
+    X: np.ndarray,
+    Y: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    optimizer: str = "gd",
+    mini_batch_size: int = 64,
+    num_epochs: int = 1,
+    learning_rate: float = 0.0007,
+    *,
+    beta: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    seed: int = 0,
+    hidden_activation: str = "relu",
+    output_activation: str = "sigmoid",
+    activations: Sequence[str] | None = None,
+) -> tuple[dict[str, np.ndarray], list[float]]:
+    """Mini-batch training from given initial parameters, the course's ``model(..., optimizer)``.
+
+    Epoch e (0-based) cuts ``random_mini_batches(X, Y, mini_batch_size, seed + e)``; on each batch:
+    ``model_forward``, the batch cost, ``model_backward``, then one update by ``optimizer``:
+    ``"gd"`` (``W -= α dW``), ``"momentum"`` (OPT-MOMENTUM with ``beta``) or ``"adam"`` (OPT-ADAM
+    with ``beta1, beta2, epsilon``, t = 1, 2, ... counted over all the updates, never reset).
+    The state (v, s) starts at 0 and is carried across epochs. Every optimizer sees the same
+    batches for the same ``seed``.
+
+    Returns the parameters after the last update and ``costs``: one per epoch, the mean over the m
+    examples of the batch costs computed *before* each batch's update (``Σ_batches size · J_batch / m``).
+    """
+    from .losses import model_cost
+    from .model import layer_activations, model_backward, model_forward, update_parameters
+
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    if isinstance(num_epochs, (bool, np.bool_)) or not isinstance(num_epochs, (int, np.integer)) or num_epochs < 0:
+        raise ValueError(f"num_epochs must be a non-negative integer, got {num_epochs!r}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    L = check_parameters(parameters)
+    g = layer_activations(L, hidden_activation, output_activation, activations)
+    _check_rate(learning_rate)
+    params = {k: np.array(v, copy=True) for k, v in parameters.items()}
+    v = initialize_velocity(params) if optimizer == "momentum" else None
+    if optimizer == "adam":
+        v, s = initialize_adam(params)
+    m, t, costs = X.shape[1], 0, []
+    for epoch in range(int(num_epochs)):
+        total = 0.0
+        for batch_X, batch_Y in random_mini_batches(X, Y, mini_batch_size, int(seed) + epoch):
+            AL, caches = model_forward(batch_X, params, activations=g)
+            total += batch_X.shape[1] * model_cost(AL, batch_Y, g[-1])
+            grads = model_backward(AL, batch_Y, caches, activations=g)
+            if optimizer == "gd":
+                params = update_parameters(params, grads, learning_rate)
+            elif optimizer == "momentum":
+                params, v = update_parameters_with_momentum(params, grads, v, beta, learning_rate)
+            else:
+                t += 1
+                params, v, s, _, _ = update_parameters_with_adam(
+                    params, grads, v, s, t, learning_rate, beta1, beta2, epsilon
+                )
+        costs.append(total / m)
+    return params, costs

@@ -53,6 +53,13 @@ MUST_RUN: dict[str, list[tuple[str, str]]] = {
         ("ACT-SOFTMAX", ""),
         ("COST-CE", ""),  # compute_cost(A2, Y) without a (1 - Y) term: the categorical cost
     ],
+    "optimization.py": [
+        ("OPT-MINIBATCH", "random_mini_batches("),
+        ("OPT-MOMENTUM", "update_parameters_with_momentum("),
+        ("OPT-ADAM", "update_parameters_with_adam("),
+        ("OPT-LR-DECAY", "schedule_lr_decay("),
+        ("GD-UPDATE", "update_parameters_with_gd("),
+    ],
 }
 
 #: what the report must note for a fixture (the convention or seed it was read with)

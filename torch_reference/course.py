@@ -1550,3 +1550,4 @@ def describe(roles: dict[str, Callable[..., Any]]) -> list[str]:
 
 
 __all__ = ["COURSE_ENTRIES", "FORMULAS", "ROLES", "Role", "course_entries", "read_source", "recognize", "replace"]
+from . import course_optimization  # noqa: E402, F401  (the optimization assignment's roles)

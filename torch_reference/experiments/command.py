@@ -2,7 +2,7 @@
 the numbers, draw the figures.
 
 Catalogue IDs: CLAIM-MNIST (``digits``), CLAIM-SYMMETRY, CLAIM-LINEAR, CLAIM-SATURATION, CLAIM-DEPTH,
-CLAIM-LR-CONVEX (``claims``).
+CLAIM-LR-CONVEX, CLAIM-OPTIMIZERS (``claims``).
 
 ``main(argv)`` returns the exit status (0: done and, for ``digits``, the best run reached the
 assignment's test accuracy of at least 0.93 and the PyTorch curve agreed within its bound).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import claims, digits, figures
+from . import claims, digits, figures, optimizer_claim
 
 #: the digits assignment's accuracy target on the held-out split
 TARGET_TEST_ACCURACY = 0.93
@@ -224,6 +224,9 @@ def run_claims(output_dir: Path) -> int:
             f"J - J* = {costs[-1] - J_star:.1e}"
         )
     written.append(figures.save(figures.convexity_figure(lr_curves, J_star), output_dir / "claim_lr_convex.png"))
+
+    # CLAIM-OPTIMIZERS
+    written.append(optimizer_claim.run_claim(output_dir)[1])
 
     for path in written:
         print(f"figure: {path}")

@@ -63,10 +63,56 @@ def uniform(rng: RNG, shape: tuple[int, ...]) -> np.ndarray:
     return rng.random(shape)
 
 
+def check_plain_array(name: str, x: np.ndarray) -> None:
+    """Raise TypeError if ``x`` is an ndarray *subclass* (``np.matrix``, a masked array, ...).
+
+    Their operators mean something else (``*`` is a matrix product for ``np.matrix``; a masked
+    array's reductions skip the masked entries), so the course's equations would be silently
+    wrong on them. Convert explicitly with ``np.asarray(x)`` (which drops a mask).
+    """
+    if type(x) is not np.ndarray:
+        raise TypeError(
+            f"{name} is a {type(x).__module__}.{type(x).__name__}, an ndarray subclass whose operators differ "
+            f"(np.matrix: * is a matrix product; masked arrays skip masked entries); "
+            f"pass a plain numpy.ndarray, e.g. np.asarray({name})"
+        )
+
+
+def check_real(
+    name: str,
+    x: object,
+    *,
+    positive: bool = False,
+    nonnegative: bool = False,
+    what: str = "",
+) -> float:
+    """Return a hyperparameter as a Python float, or raise.
+
+    TypeError unless ``x`` is a real number (Python int/float, NumPy integer/floating scalar, or a
+    0-d float/integer array); ``bool`` is not a number here. ValueError if it is NaN or infinite, or
+    not ``> 0`` (``positive``) / ``>= 0`` (``nonnegative``). A Python float, because under NumPy 2
+    (NEP 50) ``float32_array * np.float64(0.1)`` is float64, while ``* 0.1`` stays float32.
+    """
+    why = f" ({what})" if what else ""
+    if isinstance(x, np.ndarray) and x.ndim == 0 and type(x) is np.ndarray and x.dtype.kind in "iuf":
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number{why}, got {type(x).__name__} {x!r}")
+    value = float(x)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number{why}, got {value}")
+    if positive and not value > 0:
+        raise ValueError(f"{name} must be > 0{why}, got {value}")
+    if nonnegative and not value >= 0:
+        raise ValueError(f"{name} must be >= 0{why}, got {value}")
+    return value
+
+
 def check_array(name: str, x: object, ndim: int = 2, finite: bool = False) -> np.ndarray:
-    """Return ``x`` unchanged if it is a float32/float64 ndarray of ``ndim`` dims."""
+    """Return ``x`` unchanged if it is a float32/float64 ndarray of ``ndim`` dims (not a subclass)."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64, got {type(x).__name__}")
+    check_plain_array(name, x)
     if x.dtype not in FLOAT_DTYPES:
         raise TypeError(
             f"{name} has dtype {x.dtype}; expected float32 or float64 "
@@ -123,6 +169,7 @@ def check_labels(name: str, Y: object, like: np.ndarray, values: str) -> np.ndar
     """
     if not isinstance(Y, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(Y).__name__}")
+    check_plain_array(name, Y)
     check_shape(name, Y, like.shape, "labels must have the predictions' shape")
     if Y.dtype.kind == "f" and Y.dtype != like.dtype:
         raise TypeError(f"{name} is {Y.dtype} but the predictions are {like.dtype}")
@@ -152,6 +199,12 @@ def check_parameters(parameters: Mapping[str, np.ndarray]) -> int:
     """
     if not isinstance(parameters, Mapping):
         raise TypeError(f"parameters must be a dict W1, b1, ..., got {type(parameters).__name__}")
+    bad_keys = [k for k in parameters if not isinstance(k, str)]
+    if bad_keys:
+        raise TypeError(
+            f"parameters keys must be the strings W1, b1, ..., WL, bL; got {type(bad_keys[0]).__name__} key "
+            f"{bad_keys[0]!r}"
+        )
     L = sum(1 for k in parameters if k.startswith("W"))
     expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
     if L == 0 or set(parameters) != expected:

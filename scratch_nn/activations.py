@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import FLOAT_DTYPES, check_same_dtype, check_shape
+from ._checks import FLOAT_DTYPES, check_plain_array, check_real, check_same_dtype, check_shape
 
 Convention = Literal["notes", "pytorch"]
 CONVENTIONS = ("notes", "pytorch")
@@ -53,6 +53,7 @@ def as_operand(name: str, x: object, ndim: int | None = None) -> np.ndarray:
     ``ndim`` is given and differs. Nothing is modified.
     """
     if isinstance(x, np.ndarray):
+        check_plain_array(name, x)
         arr = x
     elif isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating, list, tuple)):
         raise TypeError(
@@ -94,9 +95,10 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
     relative accuracy of the tiny values in the left tail.
     """
     Z = as_operand("Z", Z)
+    one = Z.dtype.type(1)  # typed constants: a 0-d float32 Z stays float32 under NumPy 1's scalar rules too
     with np.errstate(under="ignore"):  # e^-|z| underflowing to 0 is the right limit
         e = np.exp(-np.abs(Z))
-    return np.asarray(np.where(Z >= 0, 1 / (1 + e), e / (1 + e)))
+    return np.asarray(np.where(Z >= 0, one / (one + e), e / (one + e)))
 
 
 def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -106,7 +108,7 @@ def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     """
     dA, Z = _check_backward(dA, Z)
     a = sigmoid(Z)
-    return np.asarray(dA * a * (1 - a))
+    return np.asarray(dA * a * (Z.dtype.type(1) - a))
 
 
 # ---------------------------------------------------------------- ACT-TANH
@@ -120,14 +122,14 @@ def tanh_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     """ACT-TANH / BWD-ACT: ``dZ = dA * (1 - a^2)`` with ``a = tanh(Z)``; ``(n, m)``."""
     dA, Z = _check_backward(dA, Z)
     a = np.tanh(Z)
-    return np.asarray(dA * (1 - a**2))
+    return np.asarray(dA * (Z.dtype.type(1) - a * a))
 
 
 # ---------------------------------------------------------------- ACT-RELU
 def relu(Z: np.ndarray) -> np.ndarray:
     """ACT-RELU: ``A = max(0, Z)``, element-wise; ``(n, m)``."""
     Z = as_operand("Z", Z)
-    return np.asarray(np.maximum(Z, 0))
+    return np.asarray(np.maximum(Z, Z.dtype.type(0)))
 
 
 def relu_backward(dA: np.ndarray, Z: np.ndarray, convention: Convention = "notes") -> np.ndarray:
@@ -143,15 +145,20 @@ def relu_backward(dA: np.ndarray, Z: np.ndarray, convention: Convention = "notes
 
 
 # ---------------------------------------------------------------- ACT-LEAKY
-def _check_slope(slope: float) -> None:
-    if not (np.isfinite(slope) and slope > 0):
-        raise ValueError(f"leaky ReLU slope must be a finite number > 0, got {slope}")
+def _hyper(value: float, like: np.ndarray) -> np.floating:
+    """A checked hyperparameter as a scalar of the operand's dtype, so that float32 stays float32 on
+    NumPy 1 and 2 alike (under NEP 50 ``float32 * np.float64(0.1)`` is float64)."""
+    return like.dtype.type(value)
+
+
+def _check_slope(slope: object) -> float:
+    return check_real("slope", slope, positive=True, what="the leaky ReLU slope")
 
 
 def leaky_relu(Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """ACT-LEAKY: ``A = max(slope * Z, Z)`` (for 0 < slope < 1); ``(n, m)``."""
     Z = as_operand("Z", Z)
-    _check_slope(slope)
+    slope = _hyper(_check_slope(slope), Z)
     return np.asarray(np.where(Z >= 0, Z, slope * Z))
 
 
@@ -163,16 +170,15 @@ def leaky_relu_backward(
     At z = 0: 1 under ``"notes"``, ``slope`` under ``"pytorch"``. Shapes ``(n, m)``.
     """
     dA, Z = _check_backward(dA, Z)
-    _check_slope(slope)
+    slope = _hyper(_check_slope(slope), Z)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
     return np.asarray(np.where(positive, dA, slope * dA))
 
 
 # ---------------------------------------------------------------- ACT-ELU
-def _check_alpha(alpha: float) -> None:
-    if not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"ELU alpha must be a finite number > 0, got {alpha}")
+def _check_alpha(alpha: object) -> float:
+    return check_real("alpha", alpha, positive=True, what="the ELU alpha")
 
 
 def elu(Z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -182,8 +188,8 @@ def elu(Z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     ``min(z, 0)`` so that large positive z cannot overflow.
     """
     Z = as_operand("Z", Z)
-    _check_alpha(alpha)
-    return np.asarray(np.where(Z >= 0, Z, alpha * np.expm1(np.minimum(Z, 0))))
+    alpha = _hyper(_check_alpha(alpha), Z)
+    return np.asarray(np.where(Z >= 0, Z, alpha * np.expm1(np.minimum(Z, Z.dtype.type(0)))))
 
 
 def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: Convention = "notes") -> np.ndarray:
@@ -192,11 +198,11 @@ def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: 
     At z = 0: 1 under ``"notes"``, ``alpha`` under ``"pytorch"``. Shapes ``(n, m)``.
     """
     dA, Z = _check_backward(dA, Z)
-    _check_alpha(alpha)
+    alpha = _hyper(_check_alpha(alpha), Z)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
     with np.errstate(under="ignore"):
-        return np.asarray(np.where(positive, dA, dA * alpha * np.exp(np.minimum(Z, 0))))
+        return np.asarray(np.where(positive, dA, dA * alpha * np.exp(np.minimum(Z, Z.dtype.type(0)))))
 
 
 # ---------------------------------------------------------------- ACT-SOFTMAX

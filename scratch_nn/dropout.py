@@ -42,12 +42,16 @@ import numpy as np
 from ._checks import RNG, check_array, check_rng, check_same_dtype, check_shape, uniform
 
 
-def check_keep_prob(keep_prob: object) -> float:
+def check_keep_prob(keep_prob: object, dtype: type | np.dtype | None = None) -> float:
     """Return ``keep_prob`` as a Python float, or raise: TypeError if it is not a real
     number, ValueError unless ``0 < keep_prob <= 1``.
 
     (A Python float, because NumPy 2 treats a ``np.float64`` scalar as float64 and
     ``float32_array / np.float64(0.8)`` would silently upcast.)
+
+    With ``dtype`` (the activations' float dtype), a ``keep_prob`` below that dtype's machine
+    epsilon is a ValueError too: it keeps (almost surely) no unit, and in float32 ``1e-50``
+    rounds to 0, so ``A * D / keep_prob`` would be ``0 / 0 = NaN``.
     """
     if isinstance(keep_prob, (bool, np.bool_)) or not isinstance(keep_prob, (int, float, np.integer, np.floating)):
         raise TypeError(f"keep_prob must be a real number in (0, 1], got {type(keep_prob).__name__}")
@@ -56,6 +60,11 @@ def check_keep_prob(keep_prob: object) -> float:
         raise ValueError(
             f"keep_prob must lie in (0, 1] (the probability of KEEPING a unit), got {keep_prob}; "
             "keep_prob = 0 would drop everything and divide by 0"
+        )
+    if dtype is not None and keep_prob < np.finfo(dtype).eps:
+        raise ValueError(
+            f"keep_prob = {keep_prob} is below {np.dtype(dtype)}'s machine epsilon {np.finfo(dtype).eps}: it keeps "
+            f"(almost surely) no unit and A * D / keep_prob would be 0/0 or overflow; use keep_prob >= 0.01 or so"
         )
     return keep_prob
 
@@ -73,11 +82,11 @@ def dropout_mask(shape: tuple[int, ...], keep_prob: float, rng: RNG, dtype: type
     ``dtype`` float32 or float64.
     Returns: ``D`` of ``shape`` and ``dtype``, entries exactly 0.0 or 1.0.
     """
-    keep_prob = check_keep_prob(keep_prob)
     rng = _check_rng(rng)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    keep_prob = check_keep_prob(keep_prob, dtype)
     U = uniform(rng, tuple(shape))
     return (U < keep_prob).astype(dtype)
 
@@ -93,7 +102,7 @@ def dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarr
     ``keep_prob = 1`` returns a copy of A and a mask of ones (DROP-EXPECT).
     """
     check_array("A", A, finite=True)
-    keep_prob = check_keep_prob(keep_prob)
+    keep_prob = check_keep_prob(keep_prob, A.dtype)
     rng = _check_rng(rng)
     D = dropout_mask(A.shape, keep_prob, rng, A.dtype)
     A = A * D / keep_prob
@@ -128,7 +137,7 @@ def dropout_backward(dA: np.ndarray, D: np.ndarray, keep_prob: float) -> np.ndar
     ``(n[l], m)``, a new array of dA's dtype.
     """
     check_array("dA", dA, finite=True)
-    keep_prob = check_keep_prob(keep_prob)
+    keep_prob = check_keep_prob(keep_prob, dA.dtype)
     _check_mask(D, dA)
     check_same_dtype(dA=dA, D=D)
     return dA * D / keep_prob

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_array, check_parameters
+from ._checks import check_array, check_parameters, check_real
 from .losses import model_cost
 from .model import layer_activations, model_backward, model_forward
 
@@ -58,22 +58,45 @@ def dictionary_to_vector(parameters: Mapping[str, np.ndarray]) -> tuple[np.ndarr
 
 def vector_to_dictionary(theta: np.ndarray, layout: Sequence[tuple[str, tuple]]) -> dict[str, np.ndarray]:
     """Undo :func:`dictionary_to_vector`: the column θ (N, 1) back to ``{key: array of its shape}``."""
+    check_array("theta", theta)
+    if theta.shape[1] != 1:
+        raise ValueError(f"theta must be a column (N, 1), got shape {theta.shape}")
+    try:
+        sizes = [int(np.prod(shape)) for _key, shape in layout]
+    except (TypeError, ValueError):
+        raise TypeError("layout must be the list [(key, shape), ...] returned by dictionary_to_vector") from None
+    if sum(sizes) != theta.shape[0]:
+        raise ValueError(f"theta has {theta.shape[0]} entries, the layout {sum(sizes)}")
     out, start = {}, 0
-    for key, shape in layout:
-        size = int(np.prod(shape))
+    for (key, shape), size in zip(layout, sizes, strict=True):
         out[key] = theta[start : start + size].reshape(shape).copy()
         start += size
-    if start != theta.shape[0]:
-        raise ValueError(f"theta has {theta.shape[0]} entries, the layout {start}")
     return out
 
 
 def gradients_to_vector(grads: Mapping[str, np.ndarray], layout: Sequence[tuple[str, tuple]]) -> np.ndarray:
     """``dW1, db1, ...`` stacked into one column in the order of ``layout``; each must have its parameter's shape."""
+    _check_grads(grads, [key for key, _shape in layout])
     for key, shape in layout:
         if grads[f"d{key}"].shape != shape:
             raise ValueError(f"d{key} has shape {grads[f'd{key}'].shape}, but {key} has {shape}")
     return np.concatenate([grads[f"d{key}"].reshape(-1, 1) for key, _ in layout])
+
+
+def _check_grads(grads: object, keys: Sequence[str]) -> None:
+    """``grads`` must be a dict with an array ``d<key>`` for every parameter key."""
+    if not isinstance(grads, Mapping):
+        raise TypeError(f"grads must be a dict dW1, db1, ..., got {type(grads).__name__}")
+    missing = [f"d{k}" for k in keys if f"d{k}" not in grads]
+    if missing:
+        raise ValueError(f"grads is missing {missing} (need d<key> for every parameter: dW1, db1, ...)")
+    for k in keys:
+        check_array(f"d{k}", grads[f"d{k}"], ndim=np.ndim(grads[f"d{k}"]))
+
+
+def check_epsilon(epsilon: object) -> float:
+    """The step ε of the centered differences: a finite number > 0."""
+    return check_real("epsilon", epsilon, positive=True, what="the step of the centered differences")
 
 
 def centered_difference(J: Callable[[np.ndarray], float], theta: np.ndarray, epsilon: float = EPSILON) -> np.ndarray:
@@ -86,6 +109,7 @@ def centered_difference(J: Callable[[np.ndarray], float], theta: np.ndarray, eps
     if not isinstance(theta, np.ndarray):
         raise TypeError(f"theta must be a numpy.ndarray, got {type(theta).__name__}")
     check_array("theta", theta, ndim=theta.ndim, finite=True)
+    epsilon = check_epsilon(epsilon)
     gradapprox = np.zeros_like(theta)
     for i in range(theta.size):
         theta_plus, theta_minus = theta.copy(), theta.copy()
@@ -127,6 +151,7 @@ def numerical_gradients(
     """Centered differences of ``J(parameters)`` for every parameter: ``{"dW1": ..., "db1": ..., ...}``,
     each of its parameter's shape."""
     check_parameters(parameters)
+    check_epsilon(epsilon)
     approx = {}
     for key, value in parameters.items():
         approx[f"d{key}"] = centered_difference(lambda P, key=key: J({**parameters, key: P}), value, epsilon)
@@ -182,6 +207,10 @@ def gradient_check(
     """
     L = check_parameters(parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
+    check_epsilon(epsilon)
+    check_real("threshold", threshold, positive=True, what="the relative difference that passes")
+    if grads is not None:
+        _check_grads(grads, list(parameters))
     if grads is None:
         AL, caches = model_forward(X, parameters, activations=g)
         grads = model_backward(AL, Y, caches, activations=g)

@@ -33,17 +33,43 @@ The biases are zeros and draw nothing, in both cases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import RNG, check_rng, standard_normal
+from ._checks import RNG, check_real, check_rng, standard_normal
 
 INIT_METHODS = ("zeros", "small", "xavier", "he")
 
 
+def _check_method(method: object) -> str:
+    if not isinstance(method, str) or method not in INIT_METHODS:
+        raise ValueError(f"unknown initialization method {method!r}; expected one of {INIT_METHODS}")
+    return method
+
+
+def _check_dim(name: str, n: object) -> int:
+    """A layer width: a positive int (a NumPy integer too; not a bool, not a float)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer (a layer width), got {type(n).__name__} {n!r}")
+    if n <= 0:
+        raise ValueError(f"{name} must be a positive integer (a layer width), got {n}")
+    return int(n)
+
+
+def _check_scale(scale: object) -> float:
+    return check_real("scale", scale, positive=True, what="the std of the 'small' initialization")
+
+
 def init_std(method: str, n_in: int, n_out: int, scale: float = 0.01) -> float:
-    """The standard deviation of ``W[l]`` entries for ``method`` (0 for ``zeros``)."""
+    """The standard deviation of ``W[l]`` entries for ``method`` (0 for ``zeros``).
+
+    ``n_in = n[l-1]`` and ``n_out = n[l]`` must be positive integers and ``scale`` a finite
+    number > 0 (they are checked whatever the method, so a bad call is never silently right).
+    """
+    _check_method(method)
+    n_in, n_out = _check_dim("n_in", n_in), _check_dim("n_out", n_out)
+    scale = _check_scale(scale)
     if method == "zeros":
         return 0.0
     if method == "small":
@@ -52,7 +78,7 @@ def init_std(method: str, n_in: int, n_out: int, scale: float = 0.01) -> float:
         return float(np.sqrt(2 / (n_in + n_out)))
     if method == "he":
         return float(np.sqrt(2 / n_in))
-    raise ValueError(f"unknown initialization method {method!r}; expected one of {INIT_METHODS}")
+    raise AssertionError(method)  # unreachable: _check_method
 
 
 def initialize_parameters(
@@ -71,11 +97,18 @@ def initialize_parameters(
     float32 or float64 (the draws are float64, then cast); ``scale`` the factor of
     ``small`` (0.01 in the notes). Returns: dict ``W1, b1, ..., WL, bL``.
     """
+    if isinstance(layer_dims, (str, bytes, Mapping)) or not isinstance(layer_dims, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"layer_dims must be a list [n[0], n[1], ..., n[L]] of layer widths, got {type(layer_dims).__name__} "
+            f"{layer_dims!r}"
+        )
     dims = list(layer_dims)
-    if len(dims) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in dims):
-        raise ValueError(f"layer_dims must be at least two positive integers, got {layer_dims!r}")
-    if method not in INIT_METHODS:
-        raise ValueError(f"unknown initialization method {method!r}; expected one of {INIT_METHODS}")
+    if len(dims) < 2 or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n > 0 for n in dims
+    ):
+        raise ValueError(f"layer_dims must be at least two positive integers (not bools), got {layer_dims!r}")
+    _check_method(method)
+    scale = _check_scale(scale)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")

@@ -14,8 +14,8 @@ import numpy as np
 from ._checks import (
     check_array,
     check_examples,
-    check_finite,
     check_labels,
+    check_real,
     check_same_dtype,
     check_shape,
 )
@@ -29,9 +29,9 @@ def _check_lr(w: np.ndarray, b: float, X: np.ndarray) -> int:
     m = check_examples("X", X)
     check_shape("w", w, (X.shape[0], 1), "w is a column (n_x, 1)")
     check_same_dtype(w=w, X=X)
-    if np.ndim(b) != 0:
+    if isinstance(b, np.ndarray) and b.ndim != 0:
         raise ValueError(f"b must be a scalar, got shape {np.shape(b)}")
-    check_finite("b", np.asarray(b))
+    check_real("b", b, what="the bias, a scalar")
     return m
 
 
@@ -41,7 +41,7 @@ def lr_forward(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     Args: ``w`` (n_x, 1), ``b`` scalar, ``X`` (n_x, m). Returns ``A`` (1, m).
     """
     _check_lr(w, b, X)
-    Z = w.T @ X + X.dtype.type(b)
+    Z = w.T @ X + X.dtype.type(float(b))
     return sigmoid(Z)
 
 
@@ -59,11 +59,11 @@ def lr_forward_theta(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
     return sigmoid(theta.T @ X_tilde)
 
 
-def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.floating]:
+def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float]:
     """LR-BWD: ``dZ = A - Y``, ``dw = (1/m) X dZ^T``, ``db = (1/m) sum dZ``.
 
     Args: ``X`` (n_x, m), ``A`` and ``Y`` (1, m). Returns ``dw`` (n_x, 1) and ``db``
-    (a scalar of X's dtype).
+    (a Python float, on NumPy 1 and 2 alike, as the costs are).
     """
     check_array("X", X, finite=True)
     check_array("A", A, finite=True)
@@ -74,13 +74,11 @@ def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray
 
     dZ = A - Y
     dw = (1 / m) * (X @ dZ.T)
-    db = (1 / m) * np.sum(dZ)
+    db = float((1 / m) * np.sum(dZ))
     return dw, db
 
 
-def propagate(
-    w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray
-) -> tuple[dict[str, np.ndarray | np.floating], float]:
+def propagate(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray) -> tuple[dict[str, np.ndarray | float], float]:
     """The course's ``propagate``: forward, cost (COST-BCE) and backward in one call.
 
     Returns ``({"dw": dw, "db": db}, cost)`` with ``dw`` (n_x, 1), ``db`` scalar.

@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import check_array, check_examples
+from ._checks import check_array, check_examples, check_real
 
 Average = Literal["binary", "macro"]
 
@@ -48,6 +48,7 @@ def predict_binary(AL: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     check_examples("AL", AL)
     if AL.shape[0] != 1:
         raise ValueError(f"AL has shape {AL.shape}; a binary output is (1, m) (use predict_multiclass for softmax)")
+    threshold = check_real("threshold", threshold, what="the cut-off on A[L], e.g. 0.5")
     return (AL >= threshold).astype(np.int64)
 
 

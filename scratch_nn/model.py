@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import RNG, check_array, check_parameters, check_rng, check_same_dtype, check_shape
+from ._checks import RNG, check_array, check_parameters, check_real, check_rng, check_same_dtype, check_shape
 from .activations import Convention, activation_backward, check_activation
 from .dropout import check_keep_prob, dropout_backward, dropout_forward
 from .layers import ActivationCache, linear_activation_forward, linear_backward
@@ -49,6 +49,11 @@ def layer_activations(
     """The list ``[g[1], ..., g[L]]`` of activation names for an L-layer network."""
     if activations is None:
         activations = [hidden_activation] * (L - 1) + [output_activation]
+    elif isinstance(activations, str) or not isinstance(activations, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"activations must be a list of L names, one per layer (e.g. [{activations!r}] * L), "
+            f"got {type(activations).__name__} {activations!r}"
+        )
     activations = list(activations)
     if len(activations) != L:
         raise ValueError(f"activations has {len(activations)} names for L = {L} layers")
@@ -85,7 +90,7 @@ def model_forward(
     check_shape("X", X, (parameters["W1"].shape[1], X.shape[1]), "X = A[0] is (n[0], m)")
     check_same_dtype(X=X, W1=parameters["W1"])
     g = layer_activations(L, hidden_activation, output_activation, activations)
-    keep_prob = check_keep_prob(keep_prob)
+    keep_prob = check_keep_prob(keep_prob, X.dtype)
     dropout = keep_prob < 1.0
     if dropout:
         check_rng(rng, f"keep_prob = {keep_prob} < 1")
@@ -116,6 +121,53 @@ def _check_dropout_caches(caches: Sequence[tuple], keep_prob: float) -> None:
             f"the caches hold dropout masks (layers {with_mask}) but keep_prob = 1: "
             "pass model_backward the keep_prob used in model_forward"
         )
+
+
+def check_caches(caches: object) -> int:
+    """Check the list returned by :func:`model_forward` and return L.
+
+    Each entry ``caches[l-1]`` must be ``((A[l-1], W[l], b[l]), Z[l])`` (with a mask ``D[l]``
+    appended under dropout), and the layers must chain in order: ``Z[l]`` is
+    ``(W[l].shape[0], m)`` and the next cache's ``A[l]`` has ``Z[l]``'s shape. A single layer's
+    cache, a reversed list or a list of linear caches ``(A_prev, W, b)`` is an error here, not a
+    KeyError or a wrong gradient later.
+    """
+    if not isinstance(caches, (list, tuple)):
+        raise TypeError(f"caches must be the list returned by model_forward, got {type(caches).__name__}")
+    L = len(caches)
+    if L == 0:
+        raise ValueError("caches is empty: pass the caches returned by model_forward")
+    for l, cache in enumerate(caches, start=1):
+        if not (
+            isinstance(cache, tuple)
+            and len(cache) in (2, 3)
+            and isinstance(cache[0], tuple)
+            and len(cache[0]) == 3
+            and all(isinstance(a, np.ndarray) for a in (*cache[0], *cache[1:]))
+        ):
+            raise TypeError(
+                f"caches[{l - 1}] must be layer {l}'s cache ((A_prev, W, b), Z) (plus D under dropout), as "
+                f"model_forward returns it; got {_describe(cache)}"
+            )
+        (A_prev, W, _b), Z = cache[0], cache[1]
+        if A_prev.ndim != 2 or W.ndim != 2 or Z.shape != (W.shape[0], A_prev.shape[1]):
+            raise ValueError(
+                f"caches[{l - 1}]: Z has shape {Z.shape} but W {W.shape} and A_prev {A_prev.shape} give "
+                f"Z = W A_prev + b of shape ({W.shape[0]}, {A_prev.shape[1] if A_prev.ndim == 2 else '?'})"
+            )
+        if l > 1 and A_prev.shape != caches[l - 2][1].shape:
+            raise ValueError(
+                f"caches do not chain: caches[{l - 1}]'s A_prev has shape {A_prev.shape} but caches[{l - 2}]'s Z "
+                f"has {caches[l - 2][1].shape}; pass the list in layer order, caches[0] for layer 1, as model_forward "
+                "returns it"
+            )
+    return L
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, tuple):
+        return "a tuple of (" + ", ".join(type(a).__name__ for a in x) + ")"
+    return type(x).__name__
 
 
 def model_backward(
@@ -149,9 +201,7 @@ def model_backward(
     tests count them; with ``return_dZ=True`` also ``dZ1 .. dZL`` (n[l], m), as the
     course's ``backward_propagation_with_regularization``/``_with_dropout`` return them.
     """
-    L = len(caches)
-    if L == 0:
-        raise ValueError("caches is empty: pass the caches returned by model_forward")
+    L = check_caches(caches)
     g = layer_activations(L, hidden_activation, output_activation, activations)
     check_array("AL", AL, finite=True)
     check_shape("AL", AL, caches[-1][1].shape, "AL = A[L] has Z[L]'s shape (n[L], m)")
@@ -178,6 +228,11 @@ def model_backward(
     return grads
 
 
+def check_learning_rate(learning_rate: object) -> float:
+    """Return α as a Python float: a real number (not a bool), finite and > 0."""
+    return check_real("learning_rate", learning_rate, positive=True, what="the step size α")
+
+
 def update_parameters(
     parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], learning_rate: float
 ) -> dict[str, np.ndarray]:
@@ -187,10 +242,9 @@ def update_parameters(
     shapes; ``learning_rate`` α > 0. Returns a new dict; the inputs are unchanged.
     """
     L = check_parameters(parameters)
-    if not (isinstance(learning_rate, (int, float, np.floating)) and np.isfinite(learning_rate)):
-        raise TypeError(f"learning_rate must be a finite number, got {learning_rate!r}")
-    if learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    learning_rate = check_learning_rate(learning_rate)
+    if not isinstance(grads, Mapping):
+        raise TypeError(f"grads must be a dict dW1, db1, ..., got {type(grads).__name__}")
     for key in (f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"):
         if key not in grads:
             raise ValueError(f"grads is missing {key!r} (need dW1, db1, ..., dW{L}, db{L})")
@@ -198,7 +252,7 @@ def update_parameters(
         check_shape(key, grads[key], parameters[key[1:]].shape, f"{key} has {key[1:]}'s shape")
         check_same_dtype(**{key: grads[key], key[1:]: parameters[key[1:]]})
 
-    alpha = learning_rate
+    alpha = parameters["W1"].dtype.type(learning_rate)  # float32 stays float32 (NEP 50)
     new = {}
     for l in range(1, L + 1):
         new[f"W{l}"] = parameters[f"W{l}"] - alpha * grads[f"dW{l}"]

@@ -22,11 +22,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import RNG, check_array, check_rng, check_same_dtype, check_shape
+from ._checks import (
+    RNG,
+    check_array,
+    check_examples,
+    check_labels,
+    check_parameters,
+    check_rng,
+    check_same_dtype,
+    check_shape,
+)
 from .dropout import check_keep_prob
 from .initializers import initialize_parameters
-from .losses import model_cost
-from .model import layer_activations, model_backward, model_forward, update_parameters
+from .losses import check_output_activation, model_cost
+from .model import check_learning_rate, layer_activations, model_backward, model_forward, update_parameters
 from .regularization import check_lambd, compute_cost_with_regularization, max_norm_parameters
 
 
@@ -57,10 +66,11 @@ def train(
     ``num_iterations`` costs J computed *before* each update (``costs[0]`` is the
     cost of the initial parameters).
     """
-    if not isinstance(num_iterations, (int, np.integer)) or num_iterations < 0:
-        raise ValueError(f"num_iterations must be a non-negative integer, got {num_iterations!r}")
-    g = layer_activations(len(parameters) // 2, hidden_activation, output_activation, activations)
-    options = _regularization_options(lambd, keep_prob, rng, max_norm)
+    _check_count("num_iterations", num_iterations, minimum=0)
+    g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
+    options = _regularization_options(lambd, keep_prob, rng, max_norm, X.dtype)
+    if num_iterations == 0:  # nothing to update: fresh arrays all the same, never the caller's
+        return {k: v.copy() for k, v in parameters.items()}, []
     params = dict(parameters)
     costs = []
     for _ in range(num_iterations):
@@ -69,12 +79,58 @@ def train(
     return params, costs
 
 
-def _regularization_options(lambd: float, keep_prob: float, rng: RNG | None, max_norm: float | None) -> dict:
+def _check_count(name: str, n: object, minimum: int) -> int:
+    """An iteration count: an int (not a bool) >= ``minimum``."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < minimum:
+        kind = "non-negative" if minimum == 0 else "positive"
+        raise ValueError(f"{name} must be a {kind} integer, got {n!r}")
+    return int(n)
+
+
+def _check_training_data(
+    X: object,
+    Y: object,
+    parameters: object,
+    learning_rate: object,
+    hidden_activation: str,
+    output_activation: str,
+    activations: Sequence[str] | None,
+) -> list[str]:
+    """Everything one GD step would reject, checked before the first iteration (and so before any
+    draw from ``rng``): the parameters, ``X`` (n[0], m), the labels ``Y`` (n[L], m) for the loss
+    paired with the output activation, α and the activations. Returns the activation names."""
+    L = check_parameters(parameters)
+    g = layer_activations(L, hidden_activation, output_activation, activations)
+    _check_xy(X, Y, parameters, L, g[-1], "X", "Y")
+    check_learning_rate(learning_rate)
+    return g
+
+
+def _check_xy(
+    X: object, Y: object, parameters: Mapping[str, np.ndarray], L: int, output: str, x_name: str, y_name: str
+) -> None:
+    kind = check_output_activation(output)
+    X = check_array(x_name, X, finite=True)
+    m = check_examples(x_name, X)
+    check_shape(x_name, X, (parameters["W1"].shape[1], m), f"{x_name} = A[0] is (n[0], m)")
+    check_same_dtype(**{x_name: X, "W1": parameters["W1"]})
+    like = np.empty((parameters[f"W{L}"].shape[0], m), dtype=X.dtype)  # the shape and dtype of AL
+    check_labels(y_name, Y, like, {"binary cross-entropy": "binary", "cross-entropy": "unit"}.get(kind, "real"))
+
+
+def _regularization_options(
+    lambd: float, keep_prob: float, rng: RNG | None, max_norm: float | None, dtype: np.dtype
+) -> dict:
     """Check the options once, before any iteration."""
-    keep_prob = check_keep_prob(keep_prob)
+    keep_prob = check_keep_prob(keep_prob, dtype)
     if keep_prob < 1.0:
         check_rng(rng, f"keep_prob = {keep_prob} < 1")
-    if max_norm is not None and not (isinstance(max_norm, (int, float, np.floating)) and max_norm > 0):
+    if max_norm is not None and not (
+        isinstance(max_norm, (int, float, np.integer, np.floating))
+        and not isinstance(max_norm, (bool, np.bool_))
+        and np.isfinite(max_norm)
+        and max_norm > 0
+    ):
         raise ValueError(f"max_norm must be None or a number c > 0, got {max_norm!r}")
     return {"lambd": check_lambd("lambd", lambd), "keep_prob": keep_prob, "rng": rng, "max_norm": max_norm}
 
@@ -152,15 +208,12 @@ def train_with_early_stopping(
     >= 0 and ``patience`` >= 1 integers; the activations and options as in :func:`train`.
     Returns: an :class:`EarlyStopping` (best parameters, best and stop iterations, costs).
     """
-    if not isinstance(max_iterations, (int, np.integer)) or max_iterations < 0:
-        raise ValueError(f"max_iterations must be a non-negative integer, got {max_iterations!r}")
+    _check_count("max_iterations", max_iterations, minimum=0)
     if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
         raise ValueError(f"patience must be a positive integer (iterations without improvement), got {patience!r}")
-    check_array("X_val", X_val, finite=True)
-    check_shape("X_val", X_val, (X.shape[0], X_val.shape[1]), "validation examples have X's n[0] features")
-    check_same_dtype(X=X, X_val=X_val)
-    g = layer_activations(len(parameters) // 2, hidden_activation, output_activation, activations)
-    options = _regularization_options(lambd, keep_prob, rng, max_norm)
+    g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
+    _check_xy(X_val, Y_val, parameters, len(g), g[-1], "X_val", "Y_val")
+    options = _regularization_options(lambd, keep_prob, rng, max_norm, X.dtype)
 
     def validation_cost(params: Mapping[str, np.ndarray]) -> float:
         AL_val, _ = model_forward(X_val, params, activations=g)

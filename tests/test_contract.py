@@ -162,3 +162,88 @@ def test_numerically_sound_at_extremes():
         assert np.isfinite(nn_.tanh(Z)).all()
     # the left tail keeps full relative accuracy: sigmoid(-30) = e^-30 / (1 + e^-30)
     np.testing.assert_allclose(nn_.sigmoid(np.array([[-30.0]])), np.exp(-30) / (1 + np.exp(-30)), rtol=1e-15)
+
+
+# hyperparameters as a user may pass them: under NumPy 2 (NEP 50) a np.float64 scalar is "strong" and
+# float32_array * np.float64(0.1) is float64; under NumPy 1 a 0-d float32 operand times a Python float is
+# float64. scratch_nn converts every hyperparameter to the operand's dtype, so float32 stays float32.
+HYPERPARAMETER_FORMS = {
+    "python-float": lambda v: v,
+    "np.float64": np.float64,
+    "np.float32": np.float32,
+    "0-d-float64-array": lambda v: np.array(v),
+    "python-int": lambda v: 1,
+}
+
+
+def _hyper_calls(dtype, value):
+    rng = np.random.default_rng(5)
+    Z = rng.standard_normal((3, 4)).astype(dtype)
+    dA = rng.standard_normal((3, 4)).astype(dtype)
+    params = nn_.initialize_parameters([3, 2, 1], "he", rng, dtype=dtype)
+    grads = {f"d{k}": v + dtype(0.5) for k, v in params.items()}
+    return {
+        "update_parameters": lambda: nn_.update_parameters(params, grads, value),
+        "leaky_relu": lambda: nn_.leaky_relu(Z, slope=value),
+        "leaky_relu_backward": lambda: nn_.leaky_relu_backward(dA, Z, slope=value),
+        "elu": lambda: nn_.elu(Z, alpha=value),
+        "elu_backward": lambda: nn_.elu_backward(dA, Z, alpha=value),
+        "leaky_relu-0d": lambda: nn_.leaky_relu(Z[0, 0][()].reshape(()), slope=value),
+        "elu-0d": lambda: nn_.elu(np.array(Z[0, 0]), alpha=value),
+    }
+
+
+@pytest.mark.parametrize("form", list(HYPERPARAMETER_FORMS))
+@pytest.mark.parametrize("name", list(_hyper_calls(np.float32, 0.1)))
+def test_hyperparameters_never_change_the_dtype(np_dtype, name, form):
+    """float32 in -> float32 out whatever the type of α, slope or alpha (NumPy 1 and 2 alike)."""
+    out = _hyper_calls(np_dtype, HYPERPARAMETER_FORMS[form](0.1))[name]()
+    for r in _arrays(out):
+        assert r.dtype == np_dtype, f"{name} with a {form} hyperparameter returned {r.dtype} for {np.dtype(np_dtype)}"
+
+
+def test_lr_backward_db_is_a_python_float(np_dtype, rng):
+    X = rng.standard_normal((3, 5)).astype(np_dtype)
+    A = rng.uniform(0.1, 0.9, (1, 5)).astype(np_dtype)
+    _dw, db = nn_.lr_backward(X, A, np.array([[0, 1, 1, 0, 1]], dtype=np_dtype))
+    assert type(db) is float
+    grads, _cost = nn_.propagate(rng.standard_normal((3, 1)).astype(np_dtype), 0.3, X, np.array([[0, 1, 1, 0, 1]]))
+    assert type(grads["db"]) is float
+
+
+@pytest.mark.parametrize("loop", ["train", "train_with_early_stopping"])
+def test_zero_iterations_return_fresh_arrays(loop, np_dtype, rng):
+    """train(..., 0) and early stopping with max_iterations = 0 never return the caller's arrays."""
+    X = rng.standard_normal((3, 5)).astype(np_dtype)
+    Y = np.array([[0, 1, 1, 0, 1]], dtype=np_dtype)
+    params = nn_.initialize_parameters([3, 2, 1], "he", rng, dtype=np_dtype)
+    if loop == "train":
+        out, costs = nn_.train(X, Y, params, 0.1, 0)
+        assert costs == []
+    else:
+        out = nn_.train_with_early_stopping(X, Y, X, Y, params, 0.1, 0, 1).parameters
+    assert out is not params and out.keys() == params.keys()
+    for k, v in out.items():
+        np.testing.assert_array_equal(v, params[k])
+        assert v.dtype == np_dtype and not np.shares_memory(v, params[k]), f"{loop} returned the caller's {k}"
+
+
+ELEMENTWISE = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear"]
+BACKWARD = {
+    "sigmoid": "sigmoid_backward",
+    "tanh": "tanh_backward",
+    "relu": "relu_backward",
+    "leaky_relu": "leaky_relu_backward",
+    "elu": "elu_backward",
+    "linear": "linear_backward_activation",
+}
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_zero_d_operands_keep_their_dtype(name, np_dtype):
+    """A 0-d float32 Z gives a 0-d float32 A and dZ: NumPy 1 treats 0-d arrays as scalars, and a Python
+    constant such as the 1 of 1 / (1 + e^-z) would promote them to float64 there."""
+    Z, dA = np.array(-0.5, dtype=np_dtype), np.array(2.0, dtype=np_dtype)
+    A = getattr(nn_, name)(Z)
+    dZ = getattr(nn_, BACKWARD[name])(dA, Z)
+    assert A.dtype == np_dtype and A.shape == () and dZ.dtype == np_dtype and dZ.shape == ()

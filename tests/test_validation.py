@@ -8,13 +8,19 @@ element-wise activations follow IEEE arithmetic like PyTorch.
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 import scratch_nn as nn_
+import scratch_nn.gradient_check
 
 from .checks import assert_rejected_unchanged
+
+gc = sys.modules["scratch_nn.gradient_check"]  # the module (its name is shadowed by the function)
 
 rng = np.random.default_rng(7)
 A_prev = rng.standard_normal((3, 5))
@@ -152,6 +158,114 @@ BAD = [
     ("lr-b-array", nn_.lr_forward, (A_prev[:, :1], np.zeros((1, 1)), A_prev), {}, ValueError, "b must be a scalar"),
 ]
 
+# ----------------------------------------------------------------- issue 12: the classes it lists
+with warnings.catch_warnings():  # np.matrix warns that it is not recommended, which is the point here
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    Zm = np.matrix(Z)
+    dZm = np.matrix(dZ)
+    Wm = np.matrix(W)
+ALm = np.ma.masked_array(AL, mask=[[True, False, False, False, False]])
+Ym = np.ma.masked_array(Y, mask=[[True, False, False, False, False]])
+caches = nn_.model_forward(X, params)[1]
+AL_model = nn_.model_forward(X, params)[0]
+grads = nn_.model_backward(AL_model, Y, caches)
+layout = gc.dictionary_to_vector(params)[1]
+SUB = "ndarray subclass"
+ISSUE_12 = [
+    # array subclasses: `*` of np.matrix is a matrix product, a masked array's sums skip entries
+    ("matrix-relu_backward", nn_.relu_backward, (dZm, Zm), {}, TypeError, f"Z is a numpy.matrix, an {SUB}"),
+    ("matrix-tanh_backward", nn_.tanh_backward, (dZm, Z), {}, TypeError, f"dA is a numpy.matrix, an {SUB}"),
+    ("matrix-sigmoid", nn_.sigmoid, (Zm,), {}, TypeError, f"Z is a numpy.matrix, an {SUB}"),
+    ("matrix-dropout", nn_.dropout_forward, (Zm, 0.5, np.random.default_rng(0)), {}, TypeError, f"A is a .*{SUB}"),
+    ("matrix-W", nn_.linear_forward, (A_prev, Wm, b), {}, TypeError, f"W is a numpy.matrix, an {SUB}"),
+    ("masked-AL", nn_.compute_cost, (ALm, Y), {}, TypeError, f"AL is a numpy.ma.*MaskedArray, an {SUB}"),
+    ("masked-Y", nn_.compute_cost, (AL, Ym), {}, TypeError, f"Y is a numpy.ma.*MaskedArray, an {SUB}"),
+    ("masked-labels", nn_.one_hot, (np.ma.masked_array([0, 1], mask=[1, 0]), 2), {}, TypeError, f"labels is .*{SUB}"),
+    # zero-work paths validate
+    ("train-0-lr<0", nn_.train, (X, Y, params, -0.1, 0), {}, ValueError, "learning_rate must be > 0"),
+    ("train-0-Y", nn_.train, (X, Y * 2, params, 0.1, 0), {}, ValueError, "Y must contain only 0 and 1"),
+    ("train-0-X", nn_.train, (X[:2], Y, params, 0.1, 0), {}, ValueError, r"X has shape \(2, 5\)"),
+    ("train-bool-iterations", nn_.train, (X, Y, params, 0.1, True), {}, ValueError, "num_iterations must be"),
+    ("es-0-lr-nan", nn_.train_with_early_stopping, (X, Y, X, Y, params, np.nan, 0, 1), {}, ValueError, "learning_rate"),
+    # NaN and degenerate hyperparameters
+    ("init-scale-nan", nn_.initialize_parameters, ([3, 2], "small", rng), {"scale": np.nan}, ValueError, "scale must"),
+    (
+        "init-scale-0",
+        nn_.initialize_parameters,
+        ([3, 2], "small", rng),
+        {"scale": 0.0},
+        ValueError,
+        "scale must be > 0",
+    ),
+    ("init_std-xavier-negative", nn_.init_std, ("xavier", -2, 1), {}, ValueError, "n_in must be a positive integer"),
+    ("init_std-float-width", nn_.init_std, ("he", 2.5, 1), {}, TypeError, "n_in must be a positive integer"),
+    ("init_std-scale-nan", nn_.init_std, ("small", 2, 1), {"scale": np.nan}, ValueError, "scale must be a finite"),
+    ("dropout-keep-1e-50", nn_.dropout_forward, (Z.astype(np.float32), 1e-50, rng), {}, ValueError, "machine epsilon"),
+    ("dropout-keep-1e-300", nn_.dropout_forward, (Z, 1e-300, rng), {}, ValueError, "keep_prob = 1e-300 is below"),
+    (
+        "dropout-bwd-keep-1e-50",
+        nn_.dropout_backward,
+        (dZ.astype(np.float32), np.ones((4, 5), np.float32), 1e-50),
+        {},
+        ValueError,
+        "machine epsilon",
+    ),
+    ("model-keep-1e-50", nn_.model_forward, (X, params), {"keep_prob": 1e-50, "rng": rng}, ValueError, "keep_prob"),
+    ("lr-bool", nn_.update_parameters, (params, grads, True), {}, TypeError, "learning_rate must be a real number"),
+    ("lr-nan", nn_.update_parameters, (params, grads, np.nan), {}, ValueError, "learning_rate must be a finite"),
+    ("lr-str", nn_.update_parameters, (params, grads, "0.1"), {}, TypeError, "learning_rate must be a real number"),
+    ("predict-threshold-nan", nn_.predict_binary, (AL, np.nan), {}, ValueError, "threshold must be a finite"),
+    ("predict-threshold-str", nn_.predict_binary, (AL, "0.5"), {}, TypeError, "threshold must be a real number"),
+    ("leaky-slope-bool", nn_.leaky_relu, (Z,), {"slope": True}, TypeError, "slope must be a real number"),
+    ("elu-alpha-str", nn_.elu_backward, (dZ, Z), {"alpha": "1"}, TypeError, "alpha must be a real number"),
+    # raw Python/NumPy errors replaced by messages that name the argument
+    ("params-int-keys", nn_.model_forward, (X, {1: W, 2: b}), {}, TypeError, "parameters keys must be the strings"),
+    ("params-list-train", nn_.train, (X, Y, [W, b], 0.1, 2), {}, TypeError, "parameters must be a dict"),
+    ("caches-None", nn_.model_backward, (AL_model, Y, None), {}, TypeError, "caches must be the list"),
+    ("caches-dict", nn_.model_backward, (AL_model, Y, {"a": 1}), {}, TypeError, "caches must be the list"),
+    ("caches-reversed", nn_.model_backward, (AL_model, Y, caches[::-1]), {}, ValueError, "caches do not chain"),
+    (
+        "caches-linear-only",
+        nn_.model_backward,
+        (AL_model, Y, [c[0] for c in caches]),
+        {},
+        TypeError,
+        r"caches\[0\] must be layer 1's cache",
+    ),
+    (
+        "activations-str",
+        nn_.model_forward,
+        (X, params),
+        {"activations": "relu"},
+        TypeError,
+        "activations must be a list",
+    ),
+    ("slope-None", nn_.leaky_relu_backward, (dZ, Z), {"slope": None}, TypeError, "slope must be a real number"),
+    ("b-str", nn_.lr_forward, (A_prev[:, :1], "0.1", A_prev), {}, TypeError, "b must be a real number"),
+    ("b-nan", nn_.lr_forward, (A_prev[:, :1], np.nan, A_prev), {}, ValueError, "b must be a finite number"),
+    ("init_std-he-0", nn_.init_std, ("he", 0, 3), {}, ValueError, "n_in must be a positive integer"),
+    ("init_std-method", nn_.init_std, ("glorot", 2, 3), {}, ValueError, "unknown initialization method"),
+    ("gc-epsilon-0", nn_.gradient_check, (X, Y, params), {"epsilon": 0}, ValueError, "epsilon must be > 0"),
+    (
+        "gc-grads-missing-dW2",
+        nn_.gradient_check,
+        (X, Y, params),
+        {"grads": {k: v for k, v in grads.items() if k != "dW2"}},
+        ValueError,
+        r"grads is missing \['dW2'\]",
+    ),
+    ("init-dims-bool", nn_.initialize_parameters, ([5, True, 1], "zeros"), {}, ValueError, "not bools"),
+    ("init-dims-int", nn_.initialize_parameters, (5, "zeros"), {}, TypeError, "layer_dims must be a list"),
+    ("onehot-classes-float", nn_.one_hot, (np.array([0, 1]), 2.5), {}, TypeError, "num_classes must be None or an"),
+    ("onehot-classes-negative", nn_.one_hot, ([], -1), {}, ValueError, "num_classes must be >= 0"),
+    ("theta-short", gc.vector_to_dictionary, (np.zeros((3, 1)), layout), {}, ValueError, "theta has 3 entries"),
+    ("es-X-list", nn_.train_with_early_stopping, (X.tolist(), Y, X, Y, params, 0.1, 3, 1), {}, TypeError, "X must be"),
+    ("es-Y-list", nn_.train_with_early_stopping, (X, Y.tolist(), X, Y, params, 0.1, 3, 1), {}, TypeError, "Y must be"),
+    ("es-Y_val-list", nn_.train_with_early_stopping, (X, Y, X, Y.tolist(), params, 0.1, 3, 1), {}, TypeError, "Y_val"),
+    ("es-Y_val-2", nn_.train_with_early_stopping, (X, Y, X, Y * 2, params, 0.1, 3, 1), {}, ValueError, "Y_val must"),
+]
+BAD += ISSUE_12
+
 
 @pytest.mark.parametrize(("func", "args", "kwargs", "exc", "match"), [pytest.param(*row[1:], id=row[0]) for row in BAD])
 def test_bad_input_is_rejected_and_nothing_changes(func, args, kwargs, exc, match):
@@ -176,3 +290,28 @@ def test_softmax_of_inf_column_is_nan_like_pytorch():
         ours = nn_.softmax(Zs)
     theirs = torch.softmax(torch.tensor(Zs), dim=0).numpy()
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+
+
+def _rejected_train_calls(rng_: np.random.Generator) -> list:
+    """Calls of the training loops, with dropout drawing from ``rng_``, that are wrong only in a
+    check which a GD step would reach after its first draw."""
+    kw = {"keep_prob": 0.5, "rng": rng_}
+    return [
+        (nn_.train, (X, Y, params, -0.1, 3), kw),
+        (nn_.train, (X, Y * 2, params, 0.1, 3), kw),
+        (nn_.train, (X, Y, params, 0.1, 3, "relu", "relu"), kw),
+        (nn_.train_with_early_stopping, (X, Y, X, Y, params, -0.1, 3, 1), kw),
+        (nn_.train_with_early_stopping, (X, Y, X, Y * 2, params, 0.1, 3, 1), kw),
+        (nn_.model_forward, (X, params), {"keep_prob": 1e-50, "rng": rng_}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_rejected_training_call_leaves_the_generator_alone(index):
+    """Everything is validated before the first draw: a rejected call does not advance the Generator."""
+    rng_ = np.random.default_rng(12)
+    state = rng_.bit_generator.state
+    func, args, kwargs = _rejected_train_calls(rng_)[index]
+    with pytest.raises((ValueError, TypeError)):
+        func(*args, **kwargs)
+    assert rng_.bit_generator.state == state, f"{func.__name__} drew from rng before rejecting the call"

@@ -195,7 +195,9 @@ def expected_slope(name: str, sigma: float) -> float:
     half_width = min(12 * sigma, 40.0)
     z = np.linspace(-half_width, half_width, 8001)
     density = np.exp(-0.5 * (z / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
-    return float(np.trapezoid(activation_slope(name, z.reshape(1, -1)).ravel() * density, z))
+    return float(
+        (getattr(np, "trapezoid", None) or np.trapz)(activation_slope(name, z.reshape(1, -1)).ravel() * density, z)
+    )
 
 
 # ============================================================================ CLAIM-DEPTH

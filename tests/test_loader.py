@@ -200,3 +200,13 @@ def test_helper_names_are_only_the_imported_names(tmp_path: Path):
     path = write(tmp_path, "step.py", "from dnn_utils_v2 import relu\n")
     _module, report = load_source(path)
     assert report.helper_names == ["relu"]
+
+
+def test_a_latin1_file_still_loads(tmp_path: Path):
+    """A file saved by an old editor in latin-1 (an accent in a comment) is read, and the report says so."""
+    path = tmp_path / "latin.py"
+    path.write_bytes(
+        "# r\xe9seau\nimport numpy as np\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n".encode("latin-1")
+    )
+    module, report = load_source(path)
+    assert callable(module.sigmoid) and any("latin-1" in f for f in report.failed)

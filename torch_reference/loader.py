@@ -295,9 +295,15 @@ def load_source(
         chunks = _notebook_chunks(path)
     else:
         try:
-            chunks = [_Chunk(path.read_text(encoding="utf-8"), str(path))]
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = path.read_bytes()
+        except OSError as exc:
             raise LoadError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # an old Windows editor's file: latin-1 decodes every byte
+            text = raw.decode("latin-1")
+            report.failed.append(f"{path}: not UTF-8; read as latin-1")
+        chunks = [_Chunk(text, str(path))]
 
     name = module_name or f"_nn_verify_impl_{path.stem.replace('-', '_').replace(' ', '_')}"
     module = types.ModuleType(name)

@@ -46,11 +46,11 @@ import numpy as np
 import torch
 
 from . import cases
-from .layout import to_rows
-from .model import draw_lr, draw_model, reference_bounds, reference_pass
+from .losses import _cost_bce_oracle
+from .model import _lr_reference, _update_oracle, draw_lr, draw_model, draw_update, reference_bounds, reference_pass
 from .registry import Case, Entry, NotApplicable, OtherVariant, Reference
 from .regularization import LAMBD, _penalty_gradient_parts, torch_l2_penalty
-from .tolerance import mean_bound, penalty_bound, penalty_gradient_bound, probability_loss_bound, update_bound
+from .tolerance import mean_bound, penalty_bound, penalty_gradient_bound, probability_loss_bound
 from .trajectories import _train_oracle, draw_trajectory
 
 COURSE_ENTRIES: list[Entry] = []
@@ -315,10 +315,6 @@ def _refs(ref: dict[str, np.ndarray], B: dict[str, Any], names: list[str], **kw:
 
 
 # ---- logistic regression -----------------------------------------------------------------
-def _lr_ref(case: Case, device: str, dtype: torch.dtype) -> tuple[dict, dict]:
-    params = {"W1": case["w"].T.copy(), "b1": np.array([[case["b"]]], dtype=case["w"].dtype)}
-    ref = reference_pass(params, case["X"], case["Y"], ["sigmoid"], device, dtype)
-    return ref, reference_bounds(params, case["Y"], ["sigmoid"], ref)
 
 
 def _cost_bound(ref: dict, B: dict, Y: np.ndarray, L: int) -> float:
@@ -332,7 +328,7 @@ def _propagate(impl: Any, case: Case) -> dict[str, Any]:
 
 
 def _propagate_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
-    ref, B = _lr_ref(case, device, dtype)
+    ref, B = _lr_reference(case, device, dtype)
     return {
         "dw": Reference(ref["dW1"].T, B["dW1"].T),
         "db": Reference(ref["db1"][0, 0], B["db1"][0, 0], scalar=True),
@@ -426,7 +422,7 @@ _entry(
     "y^ = 1 if sigmoid(w^T x + b) > 0.5 else 0",
     draw=_draw_predict_lr,
     run=lambda impl, c: {"predictions": _predictions(role_function(impl, "logistic.predict")(c["w"], c["b"], c["X"]))},
-    oracle=lambda c, d, t: _prediction_oracle(_lr_ref(c, d, t)[0]["A1"]),
+    oracle=lambda c, d, t: _prediction_oracle(_lr_reference(c, d, t)[0]["A1"]),
     shapes=LR_SHAPES,
 )
 
@@ -557,10 +553,8 @@ def _draw_planar_cost(rng: np.random.Generator, shape: tuple, dtype: type) -> Ca
 
 
 def _bce_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
-    A, Y = case["A"], case["Y"]
-    J = torch.nn.BCELoss()(to_rows(A, device, dtype), to_rows(Y, device, dtype)).item()
-    losses = -np.log(np.where(Y == 1, A.astype(np.float64), 1 - A.astype(np.float64)))
-    return {"J": Reference(np.asarray(J), mean_bound(losses, probability_loss_bound("sigmoid", A, Y)), scalar=True)}
+    """COST-BCE's own oracle and bound (torch_reference.losses), on the course's A2."""
+    return _cost_bce_oracle({"AL": case["A"], "Y": case["Y"]}, device, dtype)
 
 
 _entry(
@@ -574,28 +568,11 @@ _entry(
 )
 
 
-def _draw_update2(rng: np.random.Generator, dims: tuple[int, ...], dtype: type) -> Case:
-    params = cases.layer_parameters(rng, list(dims), dtype)
-    grads = {f"d{k}": cases.normal(rng, v.shape, dtype) for k, v in params.items()}
-    return {"parameters": params, "grads": grads, "learning_rate": 0.37}
-
-
-def _update_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
-    params, grads, alpha = case["parameters"], case["grads"], case["learning_rate"]
-    out = {}
-    for k, v in params.items():
-        t = torch.tensor(v, dtype=dtype, device=device, requires_grad=True)
-        t.grad = torch.tensor(grads[f"d{k}"], dtype=dtype, device=device)
-        torch.optim.SGD([t], lr=alpha).step()
-        out[k] = Reference(t.detach().cpu().double().numpy(), update_bound(v, grads[f"d{k}"], alpha))
-    return out
-
-
 _entry(
     "GD-UPDATE",
     "planar.update_parameters",
     "W[l] := W[l] - α dW[l]; b[l] := b[l] - α db[l] (l = 1, 2)",
-    draw=_draw_update2,
+    draw=draw_update,
     run=lambda impl, c: dict(
         role_function(impl, "planar.update_parameters")(c["parameters"], c["grads"], c["learning_rate"])
     ),

@@ -33,7 +33,8 @@ import numpy as np
 import torch
 
 from . import cases
-from .course import CHECKER_SEED, _draw_update2, _entry, _floats, _role, _update_oracle, legacy_seed, role_function
+from .course import CHECKER_SEED, _entry, _floats, _role, legacy_seed, role_function
+from .model import _update_oracle, draw_update
 from .optimizers import (
     ADAM_BETA1,
     ADAM_BETA2,
@@ -112,7 +113,7 @@ _entry(
     "GD-UPDATE",
     "opt.gd",
     "W[l] := W[l] - α dW[l]; b[l] := b[l] - α db[l] (l = 1..L)",
-    draw=_draw_update2,
+    draw=draw_update,
     run=lambda impl, c: dict(role_function(impl, "opt.gd")(c["parameters"], c["grads"], c["learning_rate"])),
     oracle=_update_oracle,
     shapes=[(2, 4, 1), (3, 5, 4, 2), (4, 3)],

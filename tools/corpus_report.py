@@ -31,8 +31,12 @@ def check(path: str, seeds: int) -> tuple[int, list, str]:
             impl = load_impl(path)
         except ImplLoadError as exc:
             return EXIT_USAGE, [], str(exc)
-        with single_threaded():
-            rows = verify(impl, ["cpu"], ["float32", "float64"], seeds=range(seeds))
+        try:
+            with single_threaded():
+                rows = verify(impl, ["cpu"], ["float32", "float64"], seeds=range(seeds))
+        finally:
+            if getattr(impl, "sandbox", None) is not None:
+                impl.sandbox.close()
     checked = [r for r in rows if r.ran]
     failed = [r for r in checked if r.failed]
     summary = impl.load_report.summary() if getattr(impl, "load_report", None) else ""

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .loader import is_students
+from .loader import is_students, source_of
 from .registry import NotApplicable
 
 #: contract name -> the course's other spellings
@@ -115,7 +115,7 @@ def _binary_cost(func: Callable[..., Any]) -> bool:
     import re
 
     try:
-        source = inspect.getsource(func)
+        source = source_of(func)
     except (OSError, TypeError):
         return True
     code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())

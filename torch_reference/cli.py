@@ -13,10 +13,12 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from .device import DTYPES, available_devices, device_description, device_unavailable_reason, single_threaded
 from .impl import ImplLoadError, load_impl
 from .registry import SEEDS, Row, verify
+from .sandbox import Limits
 
 COLUMNS = ["ID", "equation", "oracle", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol", "status"]
 
@@ -125,6 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the whole --impl file as it is (default: only its imports, functions, classes and constants)",
     )
+    limits = Limits()
+    p.add_argument(
+        "--timeout", type=float, default=limits.call, metavar="S",
+        help=f"seconds one call of the --impl code may take (default {limits.call:g}); a call past it is killed",
+    )  # fmt: skip
+    p.add_argument(
+        "--load-timeout", type=float, default=limits.load, metavar="S",
+        help=f"seconds to load the --impl module (default {limits.load:g})",
+    )  # fmt: skip
+    p.add_argument(
+        "--memory-limit", type=int, default=limits.memory_mib, metavar="MiB",
+        help=f"address space of the process running the --impl code (default {limits.memory_mib}; 0: none)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-isolate", action="store_true",
+        help="run the --impl code in this process (for a debugger): no time or memory limits",
+    )  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--seeds", type=int, default=len(SEEDS), metavar="N", help="seeds per shape (default 3)")
     p.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these catalogue IDs (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the worst case of every failing row")
@@ -142,6 +162,8 @@ SUBCOMMANDS = {
     "digits": ("torch_reference.experiments.command", "the digits assignment and its learning-rate figure"),
     "claims": ("torch_reference.experiments.command", "the notes' claims run as experiments, with figures"),
     "mutation": ("torch_reference.mutation", "mutation score of the registry against scratch_nn"),
+    "grade": ("torch_reference.grade", "grade a folder of submissions: grades.csv, Gradescope results, class report"),
+    "gradescope": ("torch_reference.grade", "grade /autograder/submission into /autograder/results/results.json"),
 }
 #: subcommands whose module's main() expects the command word itself
 _KEEP_WORD = {"digits", "claims"}
@@ -171,18 +193,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reason:
             print(f"nn-verify: {reason}", file=sys.stderr)
             return EXIT_USAGE
+    for name in ("timeout", "load_timeout"):
+        if not getattr(args, name) > 0:
+            print(f"nn-verify: --{name.replace('_', '-')} must be a positive number of seconds", file=sys.stderr)
+            return EXIT_USAGE
+    limits = Limits(call=args.timeout, load=args.load_timeout, memory_mib=max(args.memory_limit, 0))
     try:
-        impl = load_impl(args.impl, run_all=args.run_all)
+        impl = load_impl(args.impl, run_all=args.run_all, isolate=not args.no_isolate, limits=limits)
     except ImplLoadError as exc:
         print(f"nn-verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        return _check(args, impl, devices)
+    finally:
+        sandbox = getattr(impl, "sandbox", None)
+        if sandbox is not None:
+            sandbox.close()
+
+
+def _check(args: argparse.Namespace, impl: Any, devices: list[str]) -> int:
     report = getattr(impl, "load_report", None)
     if report is not None and args.format != "json":
         print(report.summary(), file=sys.stderr)
     dtypes = args.dtype or list(DTYPES)
     start = time.perf_counter()
     with single_threaded():  # every case is tiny: one thread is fastest (device.single_threaded)
-        rows = verify(impl, devices, dtypes, seeds=range(args.seeds), ids=args.ids)
+        rows = verify(impl, devices, dtypes, seeds=range(args.seeds), ids=args.ids,
+                      progress=None if args.quiet else Progress(sys.stderr))  # fmt: skip
     if args.ids and not rows:
         print(f"nn-verify: no registry entry has ID(s) {', '.join(args.ids)}", file=sys.stderr)
         return EXIT_USAGE
@@ -264,3 +301,33 @@ def nothing_checked(impl: object, rows: Sequence[Row]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+class Progress:
+    """What ``verify`` is doing, as it does it: a bar on a terminal (tqdm), plain lines otherwise
+    (one per catalogue entry, with its time), so that a user sees what is slow."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.bar, self.total, self.count = stream, None, 0, 0
+
+    def start(self, total: int) -> None:
+        self.total, self.count = total, 0
+        if getattr(self.stream, "isatty", lambda: False)():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=self.stream, unit="entry", leave=False, dynamic_ncols=True)
+
+    def done(self, entry: Any, seconds: float, rows: list[Row]) -> None:
+        self.count += 1
+        ran = [r for r in rows if r.ran]
+        status = "FAIL" if any(r.failed for r in ran) else "pass" if ran else "not run"
+        name = f"{entry.id} {entry.function}".strip()
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{name} {seconds:.2f} s", refresh=False)
+            self.bar.update(1)
+        elif ran:
+            print(f"[{self.count}/{self.total}] {name}: {status} ({seconds:.2f} s)", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import cases
+from . import cases, plants
+from .loader import source_of
 from .losses import _cost_bce_oracle
 from .model import _lr_reference, _update_oracle, draw_lr, draw_model, draw_update, reference_bounds, reference_pass
 from .registry import Case, Entry, NotApplicable, OtherVariant, Reference
@@ -78,7 +79,7 @@ def read_source(func: Callable[..., Any]) -> Source | None:
     """The :class:`Source` of ``func``, or None if it has no Python source or signature."""
     try:
         sig = inspect.signature(func)
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+        tree = ast.parse(textwrap.dedent(source_of(func)))
     except (TypeError, ValueError, OSError, SyntaxError):
         return None
     positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -1066,7 +1067,11 @@ _entry(
 
 
 def _with_globals(func: Callable[..., Any], replacements: dict[str, Any], *args: Any) -> Any:
-    """Call ``func`` with some of its module's globals replaced for the call (then put back)."""
+    """Call ``func`` with some of its module's globals replaced for the call (then put back).
+    The replacements are functions of :mod:`torch_reference.plants` (NumPy only), so that a
+    function in the sandbox's child can be given them."""
+    if hasattr(func, "call_with_globals"):  # a function in the sandbox's child
+        return func.call_with_globals(replacements, *args)
     g = func.__globals__
     saved = {k: g[k] for k in replacements if k in g}
     g.update(replacements)
@@ -1100,14 +1105,12 @@ def _difference_bound(grad: np.ndarray, approx: np.ndarray, B_J: np.ndarray, d: 
 def _gc_check(impl: Any, case: Case) -> dict[str, Any]:
     func = role_function(impl, "gc.check")
     out = {}
-    planted = [("difference (dθ = x + 1 planted)", lambda x, theta: x + 1)]
+    planted = [("difference (dθ = x + 1 planted)", plants.dtheta_planted)]
     if "backward_propagation" not in func.__code__.co_names:  # grad = x written inline: nothing to plant
         planted = []
-    for label, backward in [("difference", lambda x, theta: x), *planted]:
-        forward = lambda x, theta: theta * x  # noqa: E731
-        d = _with_globals(
-            func, {"backward_propagation": backward, "forward_propagation": forward}, case["x"], case["theta"], EPSILON
-        )
+    for label, backward in [("difference", plants.dtheta), *planted]:
+        replaced = {"backward_propagation": backward, "forward_propagation": plants.J_of_theta}
+        d = _with_globals(func, replaced, case["x"], case["theta"], EPSILON)
         out[label] = _floats(d)
     return out
 
@@ -1178,12 +1181,6 @@ _entry(
 _three_backward_entry("gc.backward_n", GC_DIMS)
 
 
-def _forward_n_exact(X: np.ndarray, Y: np.ndarray, parameters: dict) -> tuple[float, tuple]:
-    case = {"X": X, "Y": Y, "parameters": parameters, "activations": list(THREE)}
-    ref = reference_pass(parameters, X, Y, THREE, "cpu", torch.float64)
-    return float(ref["J"]), _cache_tuple(case)
-
-
 def _gc_check_n(impl: Any, case: Case) -> dict[str, Any]:
     func = role_function(impl, "gc.check_n")
     ref = reference_pass(case["parameters"], case["X"], case["Y"], THREE, "cpu", torch.float64)
@@ -1192,7 +1189,8 @@ def _gc_check_n(impl: Any, case: Case) -> dict[str, Any]:
     out = {}
     for label, g in (("difference", grads), ("difference (dW2 doubled planted)", planted)):
         d = _with_globals(
-            func, {"forward_propagation_n": _forward_n_exact}, case["parameters"], g, case["X"], case["Y"], EPSILON
+            func, {"forward_propagation_n": plants.forward_propagation_n}, case["parameters"], g, case["X"], case["Y"],
+            EPSILON,
         )
         out[label] = _floats(d)
     return out

@@ -334,11 +334,11 @@ SOURCE_SIGNATURES: list[tuple[str, str]] = [
 
 def source_diagnosis(functions: Iterable[Any]) -> str:
     """The first :data:`SOURCE_SIGNATURES` match in the source of ``functions``, or ""."""
-    import inspect
+    from .loader import source_of
 
     for func in functions:
         try:
-            lines = inspect.getsource(func).splitlines()
+            lines = source_of(func).splitlines()
         except (OSError, TypeError):
             continue
         for line in lines:
@@ -346,4 +346,61 @@ def source_diagnosis(functions: Iterable[Any]) -> str:
             for pattern, cause in SOURCE_SIGNATURES:
                 if re.search(pattern, code):
                     return f"{cause} (in {func.__name__}: {code.strip()})"
+    return ""
+
+
+_WRITE = re.compile(r"^(?P<func>\w+): writes into the caller's (?P<arg>\w+)")
+_ALIAS = re.compile(r"^(?P<func>\w+): (?P<out>\S+) (is|is a view of) the caller's (?P<arg>\w+)")
+
+
+def write_diagnosis(impl: Any, write: str) -> str:
+    """Why a function wrote into (or returned without a copy) the caller's argument, read off its
+    source: ``dZ = dA`` then ``dZ[Z <= 0] = 0``, ``W -= ...``, ``dZ /= m``. ``write`` is a line of
+    :meth:`torch_reference.sandbox.Sandbox.take_writes`; "" if the source shows nothing."""
+
+    match = _WRITE.match(write) or _ALIAS.match(write)
+    module = getattr(impl, "_module", None)
+    func = getattr(module, match["func"], None) if match else None
+    if func is None:
+        return ""
+    # its own source first, then the functions it calls (linear_activation_backward's relu_backward)
+    called = [getattr(module, n, None) for n in getattr(getattr(func, "__code__", None), "co_names", ())]
+    for candidate in [func, *(f for f in called if callable(f) and f is not func)]:
+        cause = _write_cause(candidate, match["arg"], bool(_ALIAS.match(write)))
+        if cause:
+            return cause if candidate is func else f"{cause} (in {getattr(candidate, '__name__', '?')})"
+    return ""
+
+
+def _write_cause(func: Any, arg: str, alias: bool) -> str:
+    from .loader import source_of
+
+    try:
+        lines = [line.split("#", 1)[0].rstrip() for line in source_of(func).splitlines()]
+    except (OSError, TypeError):
+        return ""
+    # a second name for the argument: dZ = dA, then an in-place write through it
+    names = {arg}
+    for line in lines:
+        found = re.match(rf"^\s*(\w+)\s*=\s*({'|'.join(map(re.escape, sorted(names)))})\s*$", line)
+        if found:
+            names.add(found[1])
+    alt = "|".join(map(re.escape, sorted(names)))
+    inplace = re.compile(rf"^\s*(?P<name>{alt})\s*(?:(?P<sub>\[.*\])\s*(?P<op1>[-+*/]|//)?=|(?P<op>[-+*/]|//)=)(?!=)")
+    for line in lines:
+        hit = inplace.match(line)
+        if not hit:
+            continue
+        name, code = hit["name"], line.strip()
+        if name != arg:
+            return (f"{name} = {arg} makes {name} another name for the caller's {arg}, so `{code}` modifies "
+                    f"{arg}; use {name} = np.array({arg}, copy=True) (or {arg}.copy())")
+        op = hit["op"] or hit["op1"]
+        if op:
+            lhs, rhs = (part.strip() for part in code.split(f"{op}=", 1))
+            rebinds = " (a new array: the course's update rebinds the dict's entries this way)" if "[" in lhs else ""
+            return f"`{code}` changes the caller's array in place; write {lhs} = {lhs} {op} {rhs}{rebinds}"
+        return f"`{code}` assigns into the caller's {arg}; copy it first ({arg} = {arg}.copy())"
+    if alias:
+        return f"it returns {arg} itself (or a view of it): return a new array (np.array({arg}, copy=True))"
     return ""

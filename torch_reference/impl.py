@@ -7,12 +7,12 @@ function makes the rows that need it "not implemented", not a crash.
 
 from __future__ import annotations
 
-import traceback
-from pathlib import Path
+import importlib
 from types import ModuleType
 
 from .adapter import Adapter
-from .loader import LoadError, import_module, load_source
+from .loader import LoadError
+from .sandbox import InProcess, Limits, Sandbox, remote_module
 
 DEFAULT_IMPL = "scratch_nn"
 
@@ -32,52 +32,47 @@ class ImplLoadError(Exception):
     """The implementation could not be loaded; the message is one line for the user."""
 
 
-def load_impl(spec: str | None = None, run_all: bool = False) -> ModuleType | Adapter:
+def load_impl(
+    spec: str | None = None, run_all: bool = False, isolate: bool = True, limits: Limits | None = None
+) -> ModuleType | Adapter:
     """Load ``spec``: an importable module name, a ``.py`` file or a ``.ipynb`` notebook; default
     :mod:`scratch_nn`.
 
-    A file is loaded by :func:`torch_reference.loader.load_source`: its definitions only, unless
-    ``run_all``. A user's module is returned wrapped in :class:`torch_reference.adapter.Adapter`,
-    which accepts the course's spellings and recognizes the course's assignment functions
-    (``load_report`` says what was loaded); scratch_nn is returned as is.
+    A user's module is untrusted code: with ``isolate`` (the default) it is loaded and run in a
+    child process (:class:`torch_reference.sandbox.Sandbox`, within ``limits``), and this process
+    sees it through :func:`torch_reference.sandbox.remote_module`; ``isolate=False`` runs it here
+    (``--no-isolate``: no limits, the same checks). A file is loaded by
+    :func:`torch_reference.loader.load_source`: its definitions only, unless ``run_all``. The module
+    is returned wrapped in :class:`torch_reference.adapter.Adapter`, which accepts the course's
+    spellings and recognizes the course's assignment functions (``load_report`` says what was
+    loaded; ``sandbox`` is the child, ``close()`` ends it). scratch_nn is returned as is.
+
+    Raises :class:`ImplLoadError` (one line) for an empty ``spec``, a module that cannot be loaded
+    for any reason, or one that defines none of the functions the checker knows.
     """
     if spec is not None and not str(spec).strip():
         raise ImplLoadError("--impl: empty; give a module name, a .py file or a .ipynb notebook")
     spec = spec or DEFAULT_IMPL
-    report = None
-    path = Path(spec)
-    if spec.endswith((".py", ".ipynb")) or path.is_file():
-        try:
-            module, report = load_source(path, run_all=run_all)
-        except LoadError as exc:
-            raise ImplLoadError(f"--impl {exc}") from None
-        file = str(path)
-    else:
-        module = _import(spec)
-        file = getattr(module, "__file__", None)
-        if module.__name__ == DEFAULT_IMPL:
-            return module
-    adapter = Adapter(module, file)
+    if spec == DEFAULT_IMPL:
+        return importlib.import_module(DEFAULT_IMPL)
+    try:
+        sandbox = (Sandbox if isolate else InProcess)(spec, run_all=run_all, limits=limits)
+    except LoadError as exc:
+        raise ImplLoadError(f"--impl {exc}") from None
+    module = remote_module(sandbox)
+    adapter = Adapter(module, sandbox.file)
     adapter.__name__ = spec
-    adapter.load_report = report
-    found = [n for n in CONTRACT if adapter.has(n)] + list(adapter.course_roles)
+    adapter.load_report = sandbox.report
+    adapter.sandbox = sandbox
+    found = [n for n in CONTRACT if adapter.is_students_name(n)] + list(adapter.course_roles)
     if not found:
-        defined = report.defined if report else sorted(n for n, v in vars(module).items() if callable(v))[:12]
+        sandbox.close()
+        report = sandbox.report
+        defined = report.defined if report else sorted(
+            n for n, f in sandbox.manifest["functions"].items() if f["students"]
+        )[:12]
         raise ImplLoadError(
             f"--impl {spec}: none of its functions is one the checker knows (it defines: "
-            f"{', '.join(defined) or 'nothing'}); see the README's list of recognized assignments"
+            f"{', '.join(defined) or 'nothing of its own'}); see the README's list of recognized assignments"
         )
     return adapter
-
-
-def _import(spec: str) -> ModuleType:
-    try:
-        return import_module(spec)
-    except ModuleNotFoundError as exc:
-        raise ImplLoadError(f"--impl {spec}: no module named {exc.name!r}") from exc
-    except SyntaxError as exc:
-        raise ImplLoadError(f"--impl {spec}: syntax error at {exc.filename}, line {exc.lineno}: {exc.msg}") from exc
-    except Exception as exc:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
-        where = f" at {frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
-        raise ImplLoadError(f"--impl {spec}: importing it raised {type(exc).__name__}{where}: {exc}") from exc

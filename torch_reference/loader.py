@@ -32,6 +32,7 @@ import importlib
 import importlib.util
 import linecache
 import sys
+import traceback as _tb
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -480,14 +481,80 @@ def _defined_here(obj: Any, path: Path) -> bool:
 def is_students(func: Any, path: str | None) -> bool:
     """True if ``func`` is the student's: defined in their file, or in a module of their own
     (not one of the course's helpers, nor the checker's stand-ins for them)."""
+    known = getattr(func, "__nn_verify_students__", None)
+    if known is not None:  # a function in the sandbox's child: the child answered this question
+        return bool(known)
     module = getattr(func, "__module__", "") or ""
     code = getattr(func, "__code__", None)
-    file = code.co_filename.split(" [cell ")[0] if code is not None else ""
+    if code is None:  # a builtin or a ufunc (``--impl numpy``'s np.tanh): not written by the student
+        return False
+    file = code.co_filename.split(" [cell ")[0]
     if path is not None and file == str(path):
         return True  # the file under check is the student's, whatever its name
     if module.split(".")[-1] in COURSE_HELPERS or module.startswith("torch_reference"):
         return False
+    if "site-packages" in file or "dist-packages" in file or file.startswith(sys.base_prefix):
+        return False  # an installed library's (numpy's, scipy's) or the standard library's
     return not (file and Path(file).stem in COURSE_HELPERS)
+
+
+def source_of(func: Any) -> str:
+    """The source text of ``func``: :func:`inspect.getsource`, or the text the sandbox's child read
+    for a function that lives in the child process (``__nn_verify_source__``). Raises OSError or
+    TypeError as :func:`inspect.getsource` does when there is none."""
+    text = getattr(func, "__nn_verify_source__", None)
+    if text is not None:
+        return text
+    inner = getattr(func, "__wrapped__", None)
+    if inner is not None and getattr(inner, "__nn_verify_source__", None) is not None:
+        return inner.__nn_verify_source__
+    if getattr(func, "__nn_verify_remote__", False):
+        raise OSError("no source text was read for this function")
+    import inspect
+
+    return inspect.getsource(func)
+
+
+def load_spec(spec: str, run_all: bool = False) -> tuple[types.ModuleType, LoadReport | None, str | None]:
+    """Load what ``--impl`` names: a ``.py`` file or ``.ipynb`` notebook (:func:`load_source`), or an
+    importable module name (:func:`import_module`). Returns (module, load report or None, file).
+
+    Every failure is a :class:`LoadError` whose message is one line, whatever the module did: a
+    syntax error, an import that fails, an exception or ``sys.exit`` at import, a module
+    ``__getattr__`` that raises."""
+    path = Path(spec)
+    if spec.endswith((".py", ".ipynb")) or path.is_file():
+        module, report = load_source(path, run_all=run_all)
+        return module, report, str(path)
+    try:
+        module = import_module(spec)
+    except ModuleNotFoundError as exc:
+        raise LoadError(f"{spec}: no module named {exc.name!r} (looked in the current directory too)") from None
+    except SyntaxError as exc:
+        raise LoadError(f"{spec}: syntax error at {exc.filename}, line {exc.lineno}: {exc.msg}") from None
+    except BaseException as exc:  # sys.exit at import is a load failure like any other
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        frames = [f for f in _tb.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
+        where = f" at {frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+        if isinstance(exc, SystemExit):
+            raise LoadError(f"{spec}: importing it called sys.exit({exc.code!r}){where}") from None
+        raise LoadError(f"{spec}: importing it raised {type(exc).__name__}{where}: {_one_line(exc)}") from None
+    try:
+        file = getattr(module, "__file__", None)
+        file = file if isinstance(file, str) else None
+    except Exception as exc:  # a module __getattr__ that raises
+        raise LoadError(f"{spec}: reading its attributes raised {type(exc).__name__}: {_one_line(exc)}") from None
+    return module, None, file
+
+
+def _one_line(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose __str__ raises
+        text = f"<{type(exc).__name__}>"
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def import_module(spec: str) -> types.ModuleType:

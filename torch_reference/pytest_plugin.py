@@ -5,7 +5,9 @@ Options:
   --device cpu|cuda   (repeatable; default every available device). Asking for
                       cuda without a GPU skips those cases with the reason.
   --dtype float32|float64 (repeatable; default both)
-  --impl MODULE_OR_PATH   the implementation under test (default scratch_nn)
+  --impl MODULE_OR_PATH   the implementation under test (default scratch_nn), run in a child
+                      process with limits (torch_reference.sandbox)
+  --impl-timeout S    seconds one call of its code may take (default 10)
 
 Fixtures: ``device`` and ``dtype`` are parametrized from those options; ``impl`` is the loaded
 implementation; ``np_dtype`` is the NumPy dtype of ``dtype``; ``rng`` is a seeded
@@ -39,6 +41,7 @@ import pytest
 from .device import DTYPES, available_devices, device_unavailable_reason, single_threaded
 from .impl import DEFAULT_IMPL, ImplLoadError, load_impl
 from .registry import NotApplicable
+from .sandbox import Limits
 
 #: the skip reason of a test that does not run on the --impl module
 SCRATCH_ONLY_REASON = "tests scratch_nn itself, not the --impl module"
@@ -57,6 +60,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="implementation under test (module name or .py path; default scratch_nn). With no test path "
         "named, runs the packaged checks; tests that do not use the impl fixture are skipped.",
     )
+    group.addoption(
+        "--impl-timeout", type=float, default=Limits().call, metavar="S",
+        help=f"seconds one call of the --impl code may take (default {Limits().call:g}); it is then killed",
+    )  # fmt: skip
 
 
 def impl_given(config: pytest.Config) -> bool:
@@ -179,12 +186,18 @@ def _single_threaded() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def impl(request: pytest.FixtureRequest) -> Any:
-    """The implementation under test (scratch_nn unless --impl is given)."""
+def impl(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The implementation under test (scratch_nn unless --impl is given): a user's module runs in
+    the sandbox's child process (torch_reference.sandbox), ended when the session ends."""
+    limits = Limits(call=request.config.getoption("impl_timeout"))
     try:
-        return load_impl(request.config.getoption("impl"))
+        loaded = load_impl(request.config.getoption("impl"), limits=limits)
     except ImplLoadError as exc:
         pytest.exit(str(exc), returncode=4)
+    yield loaded
+    sandbox = getattr(loaded, "sandbox", None)
+    if sandbox is not None:
+        sandbox.close()
 
 
 @pytest.fixture

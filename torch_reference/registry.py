@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import time
 import traceback
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +31,9 @@ import numpy as np
 
 from .compare import Comparison, compare
 from .device import DTYPES, strict_float32
-from .diagnose import diagnose, source_diagnosis
+from .diagnose import diagnose, source_diagnosis, write_diagnosis
+from .loader import source_of
+from .sandbox import StudentCodeError
 
 Case = dict[str, Any]
 
@@ -191,9 +194,17 @@ def _is_checker_frame(filename: str) -> bool:
     )
 
 
+def _frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of ``exc``: those of the sandbox's child for an exception raised there."""
+    remote = getattr(exc, "remote_frames", None)
+    if remote is not None:
+        return [traceback.FrameSummary(f, n, name, lookup_line=False, line=line) for f, n, name, line in remote]
+    return traceback.extract_tb(exc.__traceback__)
+
+
 def _last_frame(exc: BaseException) -> str:
     """The exception and where it was raised: the last frame of the code under test, if any."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames = _frames(exc)
     theirs = [f for f in frames if not _is_checker_frame(f.filename)]
     frame = theirs[-1] if theirs else frames[-1] if frames else None
     where = f" (at {frame.filename}:{frame.lineno} in {frame.name})" if frame else ""
@@ -228,7 +239,9 @@ def _blame(exc: BaseException) -> tuple[str, str]:
     """(status, message) for an exception out of ``Entry.run``: the student's code raised it, or the
     checker called a function with arguments it does not take (a checker bug), or the checker could
     not read what the function returned (its output is not what the course's returns)."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, StudentCodeError):  # it exited, hung, crashed or ran out of memory
+        return "error", str(exc)
+    frames = _frames(exc)
     if any(not _is_checker_frame(f.filename) for f in frames):
         return "error", _last_frame(exc)
     if isinstance(exc, (TypeError, AttributeError)) and "NoneType" in str(exc):
@@ -267,6 +280,8 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
         result.message = f"{', '.join(entry.needs)} come from the course's helper files, not the student's: not checked"
         return result
     np_dtype, torch_dtype = DTYPES[dtype]
+    take_writes = getattr(getattr(impl, "sandbox", None), "take_writes", lambda: [])
+    take_writes()  # what an earlier case's calls wrote is that case's
     case = entry.draw(case_rng(entry, seed, shape), shape, np_dtype)
     if entry.prepare is not None:  # may call the student's code (a training loop's own initializer)
         try:
@@ -308,6 +323,7 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
     if not isinstance(actual, dict):
         result.status, result.message = "error", f"expected a dict of results, got {type(actual).__name__}"
         return result
+    writes = take_writes()
     if entry.alternatives:
         tries = {label: _compare_all(entry, refs, actual, case, np_dtype) for label, refs in expected.items()}
         label = next((k for k, cs in tries.items() if all(c.passed for c in cs)), None)
@@ -327,6 +343,12 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
                     f"returns {actual[upcast[0]].dtype} arrays from {dtype} inputs (the course's "
                     "code may; the values agree within the inputs' dtype's tolerance)"
                 )
+    if writes:  # its own verdict, whatever the values: the caller's arrays were changed
+        result.status = "FAIL"
+        result.message = "\n  ".join([*writes[:3], *([f"... {len(writes) - 3} more"] if len(writes) > 3 else [])])
+        cause = write_diagnosis(impl, writes[0])
+        if cause:
+            result.message += f"\n    likely cause: {cause}"
     if not all(c.passed for c in result.comparisons):
         result.status = "FAIL"
         cause = entry.explain(case, actual) if entry.explain is not None else ""
@@ -343,11 +365,9 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
 
 def _squeezed(impl: Any, entry: Entry) -> str:
     """A (n,) db from np.squeeze(np.sum(..., keepdims=True)), not from a missing keepdims."""
-    import inspect
-
     for func in _functions(impl, entry):
         try:
-            source = inspect.getsource(func)
+            source = source_of(func)
         except (OSError, TypeError):
             continue
         if "squeeze(" in source and "keepdims=True" in source.replace(" ", ""):
@@ -456,22 +476,42 @@ def verify(
     dtypes: Iterable[str],
     seeds: Iterable[int] = SEEDS,
     ids: Iterable[str] | None = None,
+    progress: Any = None,
 ) -> list[Row]:
-    """Run every entry (or those of ``ids``) for every device, dtype, seed and shape."""
+    """Run every entry (or those of ``ids``) for every device, dtype, seed and shape.
+
+    ``progress``, if given, is told ``start(n_entries)``, then ``done(entry, seconds, rows)`` as
+    each entry finishes (with the rows it added cases to), then ``close()``."""
     wanted = set(ids) if ids is not None else None
     rows: dict[tuple[str, str, str, str, str], Row] = {}
-    for entry in entries_for(impl):
-        if wanted is not None and entry.id not in wanted:
-            continue
-        for device in devices:
-            for dtype in dtypes:
-                if entry.dtypes is not None and dtype not in entry.dtypes:
-                    continue
-                key = (entry.id, entry.function, entry.oracle_kind, device, dtype)
-                row = rows.setdefault(
-                    key, Row(entry.id, entry.equation, device, dtype, entry.oracle_kind, entry.function)
-                )
-                for seed in seeds:
-                    for shape in entry.shapes:
-                        row.add(run_case(entry, impl, device, dtype, seed, shape))
+    chosen = [e for e in entries_for(impl) if wanted is None or e.id in wanted]
+    if progress is not None:
+        progress.start(len(chosen))
+    try:
+        for entry in chosen:
+            start = time.perf_counter()
+            touched = _verify_entry(entry, impl, devices, dtypes, seeds, rows)
+            if progress is not None:
+                progress.done(entry, time.perf_counter() - start, touched)
+    finally:
+        if progress is not None:
+            progress.close()
     return list(rows.values())
+
+
+def _verify_entry(entry: Entry, impl: Any, devices: Iterable[str], dtypes: Iterable[str], seeds: Iterable[int],
+                  rows: dict[tuple[str, str, str, str, str], Row]) -> list[Row]:  # fmt: skip
+    touched = []
+    for device in devices:
+        for dtype in dtypes:
+            if entry.dtypes is not None and dtype not in entry.dtypes:
+                continue
+            key = (entry.id, entry.function, entry.oracle_kind, device, dtype)
+            row = rows.setdefault(
+                key, Row(entry.id, entry.equation, device, dtype, entry.oracle_kind, entry.function)
+            )
+            touched.append(row)
+            for seed in seeds:
+                for shape in entry.shapes:
+                    row.add(run_case(entry, impl, device, dtype, seed, shape))
+    return touched

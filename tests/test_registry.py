@@ -7,6 +7,9 @@ its error against the derived tolerance; see ``torch_reference/registry.py`` for
 
 from __future__ import annotations
 
+import pytest
+import torch
+
 from torch_reference.impl_checks import (
     pytest_generate_tests,
     test_course_function_agrees_with_pytorch,
@@ -37,3 +40,21 @@ def test_model_shapes_are_not_degenerate():
     hidden = {a for _, acts, _ in MODEL_SHAPES for a in acts[:-1]}
     assert {"relu", "tanh", "sigmoid", "leaky_relu", "elu"} <= hidden
     assert all(len(set(dims)) > 1 for dims, _, _ in MODEL_SHAPES)
+
+
+@pytest.mark.parametrize("float_type", [torch.float32, torch.float64])
+def test_sgd_step_is_torch_optim_sgd_bit_for_bit(float_type):
+    """The GD-UPDATE oracle calls SGD's kernel directly (model.sgd_step); it is torch.optim.SGD's step."""
+    from torch_reference.model import sgd_step
+
+    gen = torch.Generator().manual_seed(3)
+    ours = [torch.randn(4, 3, generator=gen, dtype=float_type), torch.randn(4, 1, generator=gen, dtype=float_type)]
+    theirs = [t.clone() for t in ours]
+    for a, b in zip(ours, theirs, strict=True):
+        a.grad = torch.randn(a.shape, generator=gen, dtype=float_type)
+        b.grad = a.grad.clone()
+    sgd_step(ours, 0.37)
+    torch.optim.SGD(theirs, lr=0.37).step()
+    for a, b in zip(ours, theirs, strict=True):
+        assert torch.equal(a, b)
+    assert not torch.equal(ours[0], theirs[0] + 1e-3)  # the comparison can fail

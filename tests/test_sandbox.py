@@ -94,14 +94,17 @@ def test_what_a_module_does_to_its_own_process_does_not_reach_the_checker(capsys
     "name, write, cause",
     [
         ("update_in_place", "update_parameters: writes into the caller's parameters['W1']",
-         "changes the caller's array in place; write parameters[\"W\" + str(l + 1)] = "
+         "changes the caller's parameters in place; write parameters[\"W\" + str(l + 1)] = "
          "parameters[\"W\" + str(l + 1)] -"),
         ("dz_divided_in_place", "linear_backward: writes into the caller's dZ", "`dZ /= m` changes the caller's "
-         "array in place; write dZ = dZ / m"),
+         "dZ in place; write dZ = dZ / m"),
         ("relu_backward_alias", "relu_backward: writes into the caller's dA",
-         "dZ = dA makes dZ another name for the caller's dA, so `dZ[Z <= 0] = 0` modifies dA; use dZ = np.array(dA, "
-         "copy=True)"),
+         "`dZ = dA` makes dZ another name for the caller's array, so `dZ[Z <= 0] = 0` modifies dA; use "
+         "dZ = np.array(dA, copy=True)"),
         ("relu_backward_alias", "relu_backward: the result is the caller's dA (returned without a copy)", ""),
+        ("update_named_in_place", "update_parameters: writes into the caller's parameters['W1']",
+         "`W1 = parameters.get(\"W1\")` makes W1 another name for the caller's array, so `W1 -= learning_rate * "
+         "grads[\"dW1\"]` modifies parameters; write W1 = W1 - learning_rate * grads[\"dW1\"]"),
         ("relu_backward_alias", "linear_activation_backward: writes into the caller's dA", "(in relu_backward)"),
     ],
 )  # fmt: skip
@@ -132,7 +135,7 @@ def test_write_diagnosis_reads_the_alias_and_the_in_place_operator():
     try:
         impl = load_impl.__globals__["Adapter"](remote_module(sandbox), sandbox.file)
         line = "relu_backward: writes into the caller's dA: dA[0, 0] was 1.0, is 0.0 after the call"
-        assert "dZ = dA makes dZ another name" in write_diagnosis(impl, line)
+        assert "`dZ = dA` makes dZ another name" in write_diagnosis(impl, line)
         assert write_diagnosis(impl, "linear_forward: writes into the caller's W: W[0, 0] was 1, is 2") == ""
         assert write_diagnosis(impl, "no_such_function: writes into the caller's W: ...") == ""
     finally:

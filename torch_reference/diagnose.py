@@ -379,12 +379,13 @@ def _write_cause(func: Any, arg: str, alias: bool) -> str:
         lines = [line.split("#", 1)[0].rstrip() for line in source_of(func).splitlines()]
     except (OSError, TypeError):
         return ""
-    # a second name for the argument: dZ = dA, then an in-place write through it
-    names = {arg}
+    # second names for the argument or for an array in it: dZ = dA, W1 = parameters["W1"] (or .get)
+    names = {arg: ""}
     for line in lines:
-        found = re.match(rf"^\s*(\w+)\s*=\s*({'|'.join(map(re.escape, sorted(names)))})\s*$", line)
-        if found:
-            names.add(found[1])
+        alt = "|".join(map(re.escape, sorted(names)))
+        found = re.match(rf"^\s*(\w+)\s*=\s*({alt})\s*(\[[^\]]*\]|\.get\([^)]*\))?\s*$", line)
+        if found and found[1] not in names:
+            names[found[1]] = line.strip()
     alt = "|".join(map(re.escape, sorted(names)))
     inplace = re.compile(rf"^\s*(?P<name>{alt})\s*(?:(?P<sub>\[.*\])\s*(?P<op1>[-+*/]|//)?=|(?P<op>[-+*/]|//)=)(?!=)")
     for line in lines:
@@ -392,15 +393,18 @@ def _write_cause(func: Any, arg: str, alias: bool) -> str:
         if not hit:
             continue
         name, code = hit["name"], line.strip()
-        if name != arg:
-            return (f"{name} = {arg} makes {name} another name for the caller's {arg}, so `{code}` modifies "
-                    f"{arg}; use {name} = np.array({arg}, copy=True) (or {arg}.copy())")
         op = hit["op"] or hit["op1"]
         if op:
             lhs, rhs = (part.strip() for part in code.split(f"{op}=", 1))
-            rebinds = " (a new array: the course's update rebinds the dict's entries this way)" if "[" in lhs else ""
-            return f"`{code}` changes the caller's array in place; write {lhs} = {lhs} {op} {rhs}{rebinds}"
-        return f"`{code}` assigns into the caller's {arg}; copy it first ({arg} = {arg}.copy())"
+            fix = f"write {lhs} = {lhs} {op} {rhs}"
+        else:
+            fix = f"use {name} = np.array({names[name].split('=', 1)[1].strip() if names[name] else arg}, copy=True)"
+        if name != arg:
+            return (f"`{names[name]}` makes {name} another name for the caller's array, so `{code}` modifies "
+                    f"{arg}; {fix}")
+        rebinds = " (a new array: the course's update rebinds the dict's entries this way)"
+        rebinds = rebinds if op and "[" in code else ""
+        return f"`{code}` changes the caller's {arg} in place; {fix}{rebinds}"
     if alias:
         return f"it returns {arg} itself (or a view of it): return a new array (np.array({arg}, copy=True))"
     return ""

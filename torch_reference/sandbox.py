@@ -139,6 +139,7 @@ class Sandbox:
         self.poisoned: dict[str, str] = {}  # function -> why it is not called again
         self._writes: list[str] = []
         self._proc: subprocess.Popen | None = None
+        self._np_state: dict[str, Any] | None = None  # the child's legacy global state, as last synced
         self._lock = threading.Lock()
         self.load_seconds = 0.0
         self.calls = 0
@@ -149,6 +150,7 @@ class Sandbox:
     def _start(self) -> dict[str, Any]:
         """Start the child and load the module; raise LoadError (one line) if it cannot."""
         start = time.perf_counter()
+        self._np_state = None
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         env = dict(os.environ)
@@ -270,8 +272,10 @@ class Sandbox:
     def call(self, name: str, args: tuple, kwargs: dict, replaced: dict[str, Any] | None = None,
              contract: str | None = None) -> Any:  # fmt: skip
         """``module.name(*args, **kwargs)`` in the child (with some globals replaced for the call)."""
+        state = np.random.get_state(legacy=False)
+        moved = self._np_state is None or not _same_state(state, self._np_state)
         msg = {"op": "call", "name": name, "args": args, "kwargs": kwargs, "globals": replaced,
-               "np_state": np.random.get_state(), "contract": contract}  # fmt: skip
+               "np_state": np.random.get_state() if moved else None, "contract": contract}  # fmt: skip
         with self._lock:
             if name in self.poisoned:
                 raise StudentCodeError(self.poisoned[name])
@@ -302,8 +306,9 @@ class Sandbox:
 
     def _answer(self, name: str, args: tuple, kwargs: dict, reply: dict[str, Any]) -> Any:
         """What the call returns here: its value, or the exception it raised (rebuilt)."""
-        if "np_state" in reply:
+        if reply.get("np_state") is not None:  # the call moved the legacy global stream: so here
             np.random.set_state(reply["np_state"])
+        self._np_state = np.random.get_state(legacy=False)  # what the child has now
         if "unsendable" in reply:
             raise StudentCodeError(f"{name} returned something that cannot be sent back: {reply['unsendable']}")
         if "raised" in reply:
@@ -347,6 +352,11 @@ class InProcess(Sandbox):
 
     def output(self) -> tuple[str, str]:
         return "", ""
+
+
+def _same_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (a["state"]["pos"] == b["state"]["pos"] and a["has_gauss"] == b["has_gauss"] and a["gauss"] == b["gauss"]
+            and np.array_equal(a["state"]["key"], b["state"]["key"]))  # fmt: skip
 
 
 def _set_random_states(obj: Any, states: list[Any]) -> None:

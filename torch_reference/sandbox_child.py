@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
-#: returned arrays that may be the input itself (the identity activation's A = Z)
-MAY_ALIAS = frozenset({"linear"})
+#: functions whose returned arrays may be the input itself or a view of it: the identity activation's
+#: A = Z, and the course's vector_to_dictionary (theta[:20].reshape(5, 4), in gc_utils itself)
+MAY_ALIAS = frozenset({"linear", "vector_to_dictionary"})
 
 #: container nesting walked when looking for the caller's arrays (caches are tuples of tuples)
 _DEPTH = 6
@@ -68,13 +69,24 @@ def _arrays(obj: Any, path: str, out: list[tuple[str, np.ndarray]], seen: set[in
             _arrays(v, f"{path}[{i}]", out, seen, depth + 1)
 
 
+_SIGNATURES: dict[int, tuple[Any, inspect.Signature]] = {}
+
+
+def _signature(func: Any) -> inspect.Signature:
+    known = _SIGNATURES.get(id(func))
+    if known is None or known[0] is not func:
+        known = _SIGNATURES[id(func)] = (func, inspect.signature(func))
+    return known[1]
+
+
 def _arg_names(func: Any, args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
     """(parameter name, value) of each argument, named as the function names them."""
     try:
-        bound = inspect.signature(func).bind_partial(*args, **kwargs)
+        sig = _signature(func)
+        bound = sig.bind_partial(*args, **kwargs)
         named = []
         for name, value in bound.arguments.items():
-            kind = inspect.signature(func).parameters[name].kind
+            kind = sig.parameters[name].kind
             if kind is inspect.Parameter.VAR_POSITIONAL:
                 named += [(f"{name}[{i}]", v) for i, v in enumerate(value)]
             elif kind is inspect.Parameter.VAR_KEYWORD:
@@ -281,8 +293,9 @@ class Server:
         g = getattr(func, "__globals__", namespace)
         saved = {k: g[k] for k in replaced if k in g}
         g.update(replaced)
-        if msg.get("np_state") is not None:
+        if msg.get("np_state") is not None:  # the caller's legacy global stream, where it moved
             np.random.set_state(msg["np_state"])
+        before = np.random.get_state(legacy=False)
         start = time.perf_counter()
         try:
             value, writes = guarded_call(func, msg.get("contract") or msg["name"], args, kwargs)
@@ -292,7 +305,7 @@ class Server:
             info = _exception_info(exc, pickled=not self.in_process)
             if self.in_process:
                 info["object"] = exc
-            return {"raised": info, "seconds": time.perf_counter() - start, "np_state": np.random.get_state()}
+            return {"raised": info, "seconds": time.perf_counter() - start, "np_state": _moved(before)}
         finally:
             for k in replaced:
                 if k in saved:
@@ -302,7 +315,15 @@ class Server:
         states: list[Any] = []
         _random_states((args, kwargs), states)
         return {"value": value, "writes": writes, "seconds": time.perf_counter() - start,
-                "np_state": np.random.get_state(), "rng_states": states}  # fmt: skip
+                "np_state": _moved(before), "rng_states": states}  # fmt: skip
+
+
+def _moved(before: dict[str, Any]) -> tuple | None:
+    """NumPy's legacy global state if the call moved it (to be set in the caller), else None."""
+    after = np.random.get_state(legacy=False)
+    a, b = after["state"], before["state"]
+    same = a["pos"] == b["pos"] and after["has_gauss"] == before["has_gauss"] and np.array_equal(a["key"], b["key"])
+    return None if same else np.random.get_state()
 
 
 def _limit_memory(mib: int) -> None:

@@ -241,3 +241,28 @@ def test_pytest_impl_fails_with_the_line_instead_of_exiting_or_hanging(pytester,
     )  # fmt: skip
     assert result.ret == 1
     assert expected in result.stdout.str()
+
+
+# ------------------------------------------------------------------ rows as they finish
+def test_rows_are_reported_as_they_finish_on_stderr(capsys):
+    rc = cli.main(["--impl", str(HOSTILE / "probe.py"), "--dtype", "float64", "--seeds", "1"])
+    _, err = capsys.readouterr()
+    assert rc == cli.EXIT_PASS
+    lines = [line for line in err.splitlines() if line.startswith("[")]
+    assert lines and all(" LIN-FWD" in line and ": pass (" in line and line.endswith(" s)") for line in lines), err
+
+
+def test_a_terminal_gets_a_progress_bar():
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = cli.Progress(stream)
+    progress.start(2)
+    progress.done(type("E", (), {"id": "LIN-FWD", "function": ""})(), 0.5, [])
+    progress.close()
+    assert "/2 [" in stream.getvalue() and "entry/s" in stream.getvalue()  # tqdm's bar
+    assert "[1/2] LIN-FWD" not in stream.getvalue()  # not the plain lines

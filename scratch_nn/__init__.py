@@ -223,3 +223,27 @@ __all__ += [
     "update_parameters_with_rmsprop",
     "update_running_averages",
 ]
+
+# isort: split
+# batch norm as a layer option of the L-layer model; training with an optimizer and mini-batches (issue 13)
+from .bn_model import (  # noqa: E402 - appended after __all__, like the issue's other additions
+    BNLayerCache,
+    batchnorm_layers,
+    bn_model_backward,
+    bn_model_forward,
+    initialize_bn_parameters,
+    initialize_running_averages,
+    update_model_running_averages,
+)
+from .optimizers import train_with_optimizer  # noqa: E402
+
+__all__ += [
+    "BNLayerCache",
+    "batchnorm_layers",
+    "bn_model_backward",
+    "bn_model_forward",
+    "initialize_bn_parameters",
+    "initialize_running_averages",
+    "train_with_optimizer",
+    "update_model_running_averages",
+]

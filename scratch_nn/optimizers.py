@@ -290,7 +290,7 @@ def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float, 
 
 
 # ----------------------------------------------------------------------- training with an optimizer
-OPTIMIZERS = ("gd", "momentum", "adam")
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 
 def train_with_optimizer(
@@ -313,34 +313,51 @@ def train_with_optimizer(
 ) -> tuple[dict[str, np.ndarray], list[float]]:
     """Mini-batch training from given initial parameters, the course's ``model(..., optimizer)``.
 
-    Epoch e (0-based) cuts ``random_mini_batches(X, Y, mini_batch_size, seed + e)``; on each batch:
-    ``model_forward``, the batch cost, ``model_backward``, then one update by ``optimizer``:
-    ``"gd"`` (``W -= α dW``), ``"momentum"`` (OPT-MOMENTUM with ``beta``) or ``"adam"`` (OPT-ADAM
-    with ``beta1, beta2, epsilon``, t = 1, 2, ... counted over all the updates, never reset).
-    The state (v, s) starts at 0 and is carried across epochs. Every optimizer sees the same
-    batches for the same ``seed``.
+    Epoch e (0-based) cuts ``random_mini_batches(X, Y, mini_batch_size, seed + e)`` (OPT-MINIBATCH); on
+    each batch: ``model_forward``, the batch cost, ``model_backward``, then one update by ``optimizer``:
 
+    * ``"gd"``: ``W -= α dW`` (GD-UPDATE);
+    * ``"momentum"``: OPT-MOMENTUM with ``beta``;
+    * ``"rmsprop"``: OPT-RMSPROP with ``beta2`` and ``epsilon``;
+    * ``"adam"``: OPT-ADAM with ``beta1``, ``beta2``, ``epsilon``; t = 1, 2, ... counted over all the
+      updates, never reset at an epoch.
+
+    The state (v, s) starts at 0 and is carried across epochs. Every optimizer sees the same batches
+    for the same ``seed``.
+
+    Args: ``X`` (n[0], m); ``Y`` (n[L], m), labels for the loss of the output activation;
+    ``parameters`` ``W1, b1, ..., WL, bL`` (copied, never modified); ``mini_batch_size`` >= 1;
+    ``num_epochs`` >= 0; ``learning_rate`` α > 0; ``seed`` >= 0; activations as in ``model_forward``.
     Returns the parameters after the last update and ``costs``: one per epoch, the mean over the m
-    examples of the batch costs computed *before* each batch's update (``Σ_batches size · J_batch / m``).
+    examples of the batch costs computed *before* each batch's update (``Σ_batches size · J_batch / m``,
+    the course's ``cost_total / m``). Everything is checked before the first update.
     """
     from .losses import model_cost
-    from .model import layer_activations, model_backward, model_forward, update_parameters
+    from .model import model_backward, model_forward, update_parameters
+    from .training import _check_count, _check_training_data
 
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-    if isinstance(num_epochs, (bool, np.bool_)) or not isinstance(num_epochs, (int, np.integer)) or num_epochs < 0:
-        raise ValueError(f"num_epochs must be a non-negative integer, got {num_epochs!r}")
+    epochs = _check_count("num_epochs", num_epochs, minimum=0)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    L = check_parameters(parameters)
-    g = layer_activations(L, hidden_activation, output_activation, activations)
+    if isinstance(mini_batch_size, (bool, np.bool_)) or not isinstance(mini_batch_size, (int, np.integer)):
+        raise TypeError(f"mini_batch_size must be a positive integer, got {mini_batch_size!r}")
+    if mini_batch_size < 1:
+        raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size}")
+    g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
     _check_rate(learning_rate)
+    for name, value in (("beta", beta), ("beta1", beta1), ("beta2", beta2)):
+        _check_beta(name, value)
+    _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
+
     params = {k: np.array(v, copy=True) for k, v in parameters.items()}
     v = initialize_velocity(params) if optimizer == "momentum" else None
+    s = initialize_rmsprop(params) if optimizer == "rmsprop" else None
     if optimizer == "adam":
         v, s = initialize_adam(params)
     m, t, costs = X.shape[1], 0, []
-    for epoch in range(int(num_epochs)):
+    for epoch in range(epochs):
         total = 0.0
         for batch_X, batch_Y in random_mini_batches(X, Y, mini_batch_size, int(seed) + epoch):
             AL, caches = model_forward(batch_X, params, activations=g)
@@ -350,6 +367,8 @@ def train_with_optimizer(
                 params = update_parameters(params, grads, learning_rate)
             elif optimizer == "momentum":
                 params, v = update_parameters_with_momentum(params, grads, v, beta, learning_rate)
+            elif optimizer == "rmsprop":
+                params, s = update_parameters_with_rmsprop(params, grads, s, beta2, learning_rate, epsilon)
             else:
                 t += 1
                 params, v, s, _, _ = update_parameters_with_adam(

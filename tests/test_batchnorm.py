@@ -150,3 +150,155 @@ def test_shortcut_backward_is_caught_by_finite_differences_too():
     impl = mutant(batchnorm_backward=_backward_ignores_statistics)
     fd = [e for e in entries() if e.id == "BN-BWD" and e.oracle_kind == "finite differences"]
     assert fd and any(run_case(e, impl, "cpu", "float64", 0, s).status == "FAIL" for e in fd for s in e.shapes)
+
+
+# ----------------------------------------------------------------------- batch norm in the L-layer model
+def _bn_case(seed=0, dtype=np.float64):
+    from torch_reference.batchnorm import BN_MODEL_SHAPES, draw_bn_model
+    from torch_reference.registry import case_rng, entries
+
+    entry = next(e for e in entries() if e.id == "BN-FWD" and "L-layer" in e.variant)
+    return draw_bn_model(case_rng(entry, seed, BN_MODEL_SHAPES[0]), BN_MODEL_SHAPES[0], dtype)
+
+
+def test_a_bias_before_batch_norm_changes_nothing_and_gets_no_gradient():
+    """Why the BN model drops b[l]: Z + b and Z give the same Z̃ (z - μ removes b, within rounding), and the
+    gradient b would get, (1/m) Σ dZ, is 0 within the rounding of BN-BWD's dZ and of the sum."""
+    from torch_reference.batchnorm import bn_layer_bounds
+    from torch_reference.tolerance import batchnorm_backward_bounds
+
+    rng = np.random.default_rng(11)
+    Z, gamma, beta = _case(rng, n=4, m=9)
+    b = 3 * rng.standard_normal((4, 1))
+    Zt, cache = nn_.batchnorm_forward(Z, gamma, beta, BN_EPS)
+    Zt_b, _ = nn_.batchnorm_forward(Z + b, gamma, beta, BN_EPS)
+    B = bn_layer_bounds(Z, 0.0, gamma, beta)["z_tilde"] + bn_layer_bounds(Z + b, np.abs(Z + b), gamma, beta)["z_tilde"]
+    assert (np.abs(Zt_b - Zt) <= tolerance(np.float64, B / 2, Zt)).all()  # B: both evaluations' bounds summed
+    dZ_tilde = rng.standard_normal(Z.shape)
+    dZ, _dgamma, _dbeta = nn_.batchnorm_backward(dZ_tilde, cache)
+    parts = bn_layer_bounds(Z, 0.0, gamma, beta)
+    B_dZ = batchnorm_backward_bounds(dZ_tilde, parts["z_norm_value"], parts["z_norm"], gamma, parts["s_value"],
+                                     parts["s"])["dZ"]  # fmt: skip
+    db = dZ.sum(axis=1, keepdims=True) / Z.shape[1]
+    B_db = (B_dZ.sum(axis=1, keepdims=True) + (Z.shape[1] + 1) * np.abs(dZ).sum(axis=1, keepdims=True)) / Z.shape[1]
+    assert (np.abs(db) <= tolerance(np.float64, B_db, 0.0)).all()
+    assert (np.abs(dZ).max(axis=1) > 1e6 * tolerance(np.float64, B_db, 0.0)[:, 0]).all()  # dZ itself is not 0
+
+
+def test_bn_model_layers_and_parameters():
+    rng = np.random.default_rng(0)
+    p = nn_.initialize_bn_parameters([4, 5, 3, 2], "he", rng)
+    assert sorted(p) == ["W1", "W2", "W3", "b3", "beta1", "beta2", "gamma1", "gamma2"]
+    assert nn_.batchnorm_layers(p) == [True, True, False]
+    assert (p["gamma1"] == 1).all() and (p["beta2"] == 0).all()
+    assert nn_.batchnorm_layers(nn_.initialize_bn_parameters([4, 5, 3, 2], "he", rng, batchnorm=[3])) == [False,
+                                                                                                          False, True]
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64])
+def test_bn_model_dtype_preserved_and_inputs_untouched(np_dtype):
+    case = _bn_case(dtype=np_dtype)
+    before = copy.deepcopy(case)
+    acts = case["activations"]
+    AL, caches = nn_.bn_model_forward(case["X"], case["parameters"], activations=acts)
+    grads = nn_.bn_model_backward(AL, case["Y"], caches, activations=acts, return_dZ=True)
+    running = nn_.update_model_running_averages(nn_.initialize_running_averages(case["parameters"]), caches)
+    AL_test, _ = nn_.bn_model_forward(case["X"][:, :1], case["parameters"], activations=acts, running=running)
+    assert AL.dtype == AL_test.dtype == np_dtype
+    assert all(g.dtype == np_dtype for g in grads.values()) and all(r.dtype == np_dtype for r in running.values())
+    assert {"dgamma1", "dbeta1", "dZ_tilde1", "db3"} <= set(grads) and "db1" not in grads
+    np.testing.assert_equal(case, before)
+
+
+def test_bn_model_rejects_bad_input():
+    case = _bn_case()
+    p, X, acts = case["parameters"], case["X"], case["activations"]
+    with pytest.raises(ValueError, match="has b1 and gamma1"):
+        nn_.bn_model_forward(X, {**p, "b1": np.zeros((4, 1))}, activations=acts)
+    with pytest.raises(ValueError, match="missing"):
+        nn_.bn_model_forward(X, {k: v for k, v in p.items() if k != "beta2"}, activations=acts)
+    with pytest.raises(ValueError, match="gamma1 has shape"):
+        nn_.bn_model_forward(X, {**p, "gamma1": p["gamma1"].T}, activations=acts)
+    with pytest.raises(TypeError, match="mixed dtypes"):
+        nn_.bn_model_forward(X, {**p, "beta1": p["beta1"].astype(np.float32)}, activations=acts)
+    with pytest.raises(ValueError, match="running must have keys"):
+        nn_.bn_model_forward(X, p, activations=acts, running={"mean1": np.zeros((4, 1))})
+    AL, caches = nn_.bn_model_forward(X, p, activations=acts, running=nn_.initialize_running_averages(p))
+    with pytest.raises(ValueError, match="no backward at test time"):
+        nn_.bn_model_backward(AL, case["Y"], caches, activations=acts)
+    with pytest.raises(TypeError, match="BNLayerCache"):
+        nn_.bn_model_backward(AL, case["Y"], [((X, p["W1"], None), X)], activations=acts)
+    with pytest.raises(ValueError, match="batchnorm must list layer numbers"):
+        nn_.initialize_bn_parameters([3, 4, 1], batchnorm=[0], rng=np.random.default_rng(0))
+
+
+def _in_bn_model(**patches):
+    """scratch_nn's BN model with one of its BN steps replaced (the unit mutants above, in every layer)."""
+    from unittest import mock
+
+    import scratch_nn.bn_model as bn_model
+
+    def wrap(func):
+        def patched(*args, **kwargs):
+            with mock.patch.multiple(bn_model, **patches):
+                return func(*args, **kwargs)
+
+        return patched
+
+    names = ("bn_model_forward", "bn_model_backward", "update_model_running_averages")
+    return {name: wrap(getattr(nn_, name)) for name in names}
+
+
+def _bn_model_activation_on_Z(X, parameters, hidden_activation="relu", output_activation="sigmoid", activations=None,
+                              epsilon=1e-5, running=None):  # fmt: skip
+    """g[l] applied to Z[l] instead of Z̃[l]: batch norm computed but not used by the next layer."""
+    _AL, caches = nn_.bn_model_forward(X, parameters, hidden_activation, output_activation, activations, epsilon,
+                                       running)  # fmt: skip
+    A, fixed = X, []
+    for l, c in enumerate(caches, start=1):
+        Z = parameters[f"W{l}"] @ A + (c.b if c.b is not None else 0)
+        fixed.append(c._replace(A_prev=A, Z=Z))
+        A = nn_.activation_forward(Z, activations[l - 1])
+    return A, fixed
+
+
+def _bn_model_dW_from_dZ_tilde(AL, Y, caches, activations=None, **kw):
+    """dW[l] = (1/m) dZ̃[l] A[l-1]^T: the gradient taken before BN-BWD (BN treated as the identity for W)."""
+    grads = nn_.bn_model_backward(AL, Y, caches, activations=activations, return_dZ=True)
+    m = AL.shape[1]
+    for l, c in enumerate(caches, start=1):
+        if c.bn is not None:
+            grads[f"dW{l}"] = grads[f"dZ_tilde{l}"] @ c.A_prev.T / m
+    return grads
+
+
+MODEL_MUTANTS = [
+    ("BN-FWD", "the model's BN over the wrong axis", _in_bn_model(batchnorm_forward=_forward_wrong_axis)),
+    ("BN-FWD", "the model's BN with the unbiased variance", _in_bn_model(batchnorm_forward=_forward_unbiased)),
+    ("BN-FWD", "g[l] applied to Z[l], not Z̃[l]", {"bn_model_forward": _bn_model_activation_on_Z}),
+    ("BN-BWD", "the model's BN backward ignores μ, σ²", _in_bn_model(batchnorm_backward=_backward_ignores_statistics)),
+    ("BN-BWD", "dW[l] from dZ̃[l] (BN-BWD skipped)", {"bn_model_backward": _bn_model_dW_from_dZ_tilde}),
+    (
+        "BN-INFER",
+        "the model's running averages with the weights swapped",
+        _in_bn_model(update_running_averages=_running_average_weights_swapped),
+    ),
+]
+
+
+@pytest.mark.parametrize(("cid", "what", "overrides"), MODEL_MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MODEL_MUTANTS])
+def test_planted_bug_in_the_bn_model_is_caught(cid, what, overrides):
+    from torch_reference.registry import entries, run_case
+
+    impl = mutant(**overrides)
+    mine = [e for e in entries() if e.id == cid and "L-layer" in e.variant]
+    assert mine
+    assert any(run_case(e, impl, "cpu", "float64", 0, s).status == "FAIL" for e in mine for s in e.shapes), what
+
+
+def test_bn_model_shortcut_backward_is_caught_by_finite_differences():
+    from torch_reference.registry import entries, run_case
+
+    impl = mutant(**_in_bn_model(batchnorm_backward=_backward_ignores_statistics))
+    fd = [e for e in entries() if e.id == "BN-BWD" and "L-layer" in e.variant and e.oracle_kind == "finite differences"]
+    assert fd and all(run_case(fd[0], impl, "cpu", "float64", 0, s).status == "FAIL" for s in fd[0].shapes)

@@ -100,4 +100,4 @@ def test_train_with_optimizer_is_the_course_loop(setting):
     assert t == 10 and len(costs) == 2
     assert all(np.array_equal(params[k], q[k]) for k in p)
     with pytest.raises(ValueError, match="optimizer must be one of"):
-        train_with_optimizer(X, Y, p, "rmsprop")
+        train_with_optimizer(X, Y, p, "sgd")  # "rmsprop" is one (OPT-RMSPROP); "sgd" is torch's name, not ours

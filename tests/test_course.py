@@ -60,6 +60,7 @@ MUST_RUN: dict[str, list[tuple[str, str]]] = {
         ("OPT-LR-DECAY", "schedule_lr_decay("),
         ("GD-UPDATE", "update_parameters_with_gd("),
     ],
+    "batchnorm.py": [("BN-FWD", "batchnorm_forward("), ("BN-BWD", "batchnorm_backward(")],
 }
 
 #: what the report must note for a fixture (the convention or seed it was read with)

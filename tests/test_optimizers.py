@@ -270,3 +270,197 @@ MUTANTS = [
 @pytest.mark.parametrize(("cid", "what", "overrides"), MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
 def test_planted_bug_is_caught(cid, what, overrides):
     assert caught(cid, mutant(**overrides)), f"{cid}: '{what}' was not caught"
+
+
+# ----------------------------------------------------------------------- train_with_optimizer and its trajectories
+def _trajectory_entry(name):
+    from torch_reference.registry import entries
+
+    return next(e for e in entries() if f"train_with_optimizer({name!r}" in e.variant)
+
+
+def _trajectory_case(name, dtype=np.float64, seed=0):
+    from torch_reference.registry import case_rng
+
+    entry = _trajectory_entry(name)
+    return entry.draw(case_rng(entry, seed, entry.shapes[0]), entry.shapes[0], dtype)
+
+
+def _batch_cost(theta_flat, like, Xb, Yb, acts):
+    """J of one batch as a function of the flattened parameters (float64 torch, for autograd)."""
+    from torch_reference.activations import torch_activation
+    from torch_reference.layout import to_rows
+    from torch_reference.losses import torch_output_loss
+
+    A, start = to_rows(Xb, "cpu", torch.float64), 0
+    for l in range(1, len(acts) + 1):
+        W_shape, n = like[f"W{l}"].shape, like[f"W{l}"].shape[0]
+        W = theta_flat[start : start + W_shape[0] * W_shape[1]].reshape(W_shape)
+        b = theta_flat[start + W.numel() : start + W.numel() + n]
+        start += W.numel() + n
+        Z = A @ W.T + b
+        A = torch_activation(acts[l - 1])(Z)
+    return torch_output_loss(acts[-1])(Z, to_rows(Yb, "cpu", torch.float64))
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "rmsprop", "adam"])
+def test_update_jacobian_is_the_derivative_of_one_update(name):
+    """The trajectory bound rests on J_k: the analytic blocks (κ summed before |·|) equal autograd's Jacobian of
+    one whole update x -> x' (the batch gradient recomputed from θ), at step t = 3 from a non-zero state."""
+    from torch_reference.optimizers import _param_keys, epoch_batches, update_jacobian, update_step
+    from torch_reference.trajectories import hessian
+
+    case = _trajectory_case(name)
+    keys, acts, alpha = _param_keys(case["parameters"]), case["activations"], case["learning_rate"]
+    Xb, Yb = epoch_batches(case["X"], case["Y"], case["mini_batch_size"], case["seed"])[0]
+    theta = np.concatenate([case["parameters"][k].ravel() for k in keys])
+    N, rng = theta.size, np.random.default_rng(3)
+    v, s = 0.05 * rng.standard_normal(N), 0.01 * rng.uniform(0.5, 2.0, N)
+    parts = {"gd": ("θ",), "momentum": ("θ", "v"), "rmsprop": ("θ", "s"), "adam": ("θ", "v", "s")}[name]
+
+    def grad(th):
+        return torch.autograd.grad(_batch_cost(th, case["parameters"], Xb, Yb, acts), th, create_graph=True)[0]
+
+    def update(x):
+        state = dict(zip(parts, x.split(N), strict=True))
+        th, g = state["θ"], grad(state["θ"])
+        v_, s_ = state.get("v", torch.tensor(v)), state.get("s", torch.tensor(s))
+        out = {"θ": None, "v": v_, "s": s_}
+        if name == "gd":
+            out["θ"] = th - alpha * g
+        elif name == "momentum":
+            out["v"] = 0.9 * v_ + 0.1 * g
+            out["θ"] = th - alpha * out["v"]
+        else:
+            b2 = 0.999 if name == "adam" else 0.9
+            c1, c2 = (1 - 0.9**3, 1 - b2**3) if name == "adam" else (1.0, 1.0)
+            out["v"] = 0.9 * v_ + 0.1 * g if name == "adam" else g
+            out["s"] = b2 * s_ + (1 - b2) * g**2
+            out["θ"] = th - alpha * (out["v"] / c1) / (torch.sqrt(out["s"] / c2) + 1e-4)
+        return torch.cat([out[p] for p in parts])
+
+    x0 = torch.tensor(np.concatenate([{"θ": theta, "v": v, "s": s}[p] for p in parts]))
+    J_auto = torch.autograd.functional.jacobian(update, x0).numpy()
+    g = grad(torch.tensor(theta, requires_grad=True)).detach().numpy()
+    params = dict(zip(keys, np.split(theta, np.cumsum([case["parameters"][k].size for k in keys])[:-1]),
+                      strict=True))  # fmt: skip
+    params = {k: params[k].reshape(case["parameters"][k].shape) for k in keys}
+    J = update_jacobian(name, hessian(params, Xb, Yb, acts), g, update_step(name, g, v, s, 3, alpha), alpha)
+    # two float64 routes to the same derivatives: a few hundred roundings of terms of size <= max|J|
+    np.testing.assert_allclose(J, J_auto, rtol=0, atol=1e-12 * np.abs(J_auto).max())
+    assert np.abs(J_auto - np.eye(len(x0))).max() > 1e-3  # not the identity: the check can see H
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "rmsprop", "adam"])
+def test_trajectory_bound_is_useful_in_both_dtypes(name):
+    """u·E stays far below the parameters, every kinked Z stays further from 0 than its bounded deviation (so
+    both runs take the same branches: first order holds), and a float32 run is NOT within float64's bound: the
+    rows can tell the two precisions apart."""
+    from torch_reference.compare import compare
+    from torch_reference.optimizers import KINK_SLACK
+    from torch_reference.tolerance import unit_roundoff
+
+    for dtype, limit in ((np.float32, 1e-3), (np.float64, 1e-11)):
+        case = _trajectory_case(name, dtype)
+        traj = case["trajectory"]
+        assert traj.kink_slack > KINK_SLACK
+        for k, E in traj.final_bounds.items():
+            assert (unit_roundoff(dtype) * E <= limit * (np.abs(traj.final[k]) + 1)).all(), (dtype, k)
+    case32 = _trajectory_case(name, np.float32)
+    params, _costs = nn_.train_with_optimizer(case32["X"], case32["Y"], case32["parameters"], name, 8, 2,
+                                              case32["learning_rate"], beta2=0.999 if name == "adam" else 0.9,
+                                              epsilon=1e-4, seed=case32["seed"],
+                                              activations=case32["activations"])  # fmt: skip
+    traj = case32["trajectory"]
+    as64 = [compare(k, params[k].astype(np.float64), traj.final[k], traj.final_bounds[k], np.float64) for k in params]
+    assert not all(c.passed for c in as64)
+
+
+def _course_loop(X, Y, parameters, optimizer="gd", mini_batch_size=64, num_epochs=1, learning_rate=0.0007, *,
+                 beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, seed=0, activations=None, reset_t=False,
+                 reset_state=False, same_seed=False, drop_last=False, mean_of_batches=False,
+                 momentum=None, **kw):  # fmt: skip
+    """The course's model(..., optimizer) loop written out with scratch_nn's steps, and the planted loop
+    mistakes as flags (none set: it must pass like train_with_optimizer)."""
+    params, t, costs, m = dict(parameters), 0, [], X.shape[1]
+    momentum = momentum or nn_.update_parameters_with_momentum
+    for epoch in range(num_epochs):
+        if epoch == 0 or reset_state:
+            v, s = nn_.initialize_velocity(params), nn_.initialize_rmsprop(params)
+            va, sa = nn_.initialize_adam(params)
+        t = 0 if reset_t else t
+        batches = nn_.random_mini_batches(X, Y, mini_batch_size, seed + (0 if same_seed else epoch))
+        if drop_last and m % mini_batch_size:
+            batches = batches[:-1]
+        total, batch_costs = 0.0, []
+        for bx, by in batches:
+            AL, caches = nn_.model_forward(bx, params, activations=activations)
+            batch_costs.append(nn_.model_cost(AL, by, activations[-1]))
+            total += bx.shape[1] * batch_costs[-1]
+            grads = nn_.model_backward(AL, by, caches, activations=activations)
+            if optimizer == "gd":
+                params = nn_.update_parameters(params, grads, learning_rate)
+            elif optimizer == "momentum":
+                params, v = momentum(params, grads, v, beta, learning_rate)
+            elif optimizer == "rmsprop":
+                params, s = nn_.update_parameters_with_rmsprop(params, grads, s, beta2, learning_rate, epsilon)
+            else:
+                t += 1
+                params, va, sa, _, _ = nn_.update_parameters_with_adam(params, grads, va, sa, t, learning_rate, beta1,
+                                                                       beta2, epsilon)  # fmt: skip
+        costs.append(float(np.mean(batch_costs)) if mean_of_batches else total / m)
+    return params, costs
+
+
+def _loop(**how):
+    return {"train_with_optimizer": lambda *a, **k: _course_loop(*a, **k, **how)}
+
+
+LOOP_MUTANTS = [
+    ("adam", "t reset to 0 at every epoch", _loop(reset_t=True)),
+    ("momentum", "v reset to 0 at every epoch", _loop(reset_state=True)),
+    ("rmsprop", "s reset to 0 at every epoch", _loop(reset_state=True)),
+    ("adam", "v, s reset to 0 at every epoch", _loop(reset_state=True)),
+    ("gd", "the same mini-batches every epoch (seed not advanced)", _loop(same_seed=True)),
+    ("gd", "the smaller last mini-batch dropped in the loop", _loop(drop_last=True)),
+    ("gd", "the epoch cost as the plain mean of the batch costs", _loop(mean_of_batches=True)),
+    ("momentum", "momentum without (1 - β) in the loop", _loop(momentum=_momentum_without_one_minus_beta)),
+]
+
+
+@pytest.mark.parametrize(("name", "what", "overrides"), LOOP_MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in LOOP_MUTANTS])
+def test_planted_loop_bug_fails_the_trajectory_row(name, what, overrides):
+    from torch_reference.registry import run_case
+
+    entry = _trajectory_entry(name)
+    assert run_case(entry, mutant(**_loop()), "cpu", "float64", 0, entry.shapes[0]).status == "pass"  # the control
+    assert run_case(entry, mutant(**overrides), "cpu", "float64", 0, entry.shapes[0]).status == "FAIL", what
+
+
+def test_train_with_rmsprop_is_the_course_loop_bit_for_bit():
+    case = _trajectory_case("rmsprop")
+    args = (case["X"], case["Y"], case["parameters"], "rmsprop", 8, 2, 0.01)
+    kw = {"beta2": 0.9, "epsilon": 1e-4, "seed": case["seed"], "activations": case["activations"]}
+    params, costs = nn_.train_with_optimizer(*args, **kw)
+    expected, expected_costs = _course_loop(*args, **kw)
+    assert costs == expected_costs and all(np.array_equal(params[k], expected[k]) for k in params)
+
+
+def test_train_with_optimizer_rejects_bad_input_before_training():
+    rng = np.random.default_rng(0)
+    params = _params(rng)
+    X, Y = rng.standard_normal((4, 6)), np.ones((1, 6))
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        nn_.train_with_optimizer(X, Y, params, "sgd")
+    with pytest.raises(ValueError, match="mini_batch_size must be >= 1"):
+        nn_.train_with_optimizer(X, Y, params, "adam", 0, num_epochs=0)
+    with pytest.raises(ValueError, match="beta"):
+        nn_.train_with_optimizer(X, Y, params, "momentum", 4, num_epochs=0, beta=1.0)
+    with pytest.raises(ValueError, match="num_epochs"):
+        nn_.train_with_optimizer(X, Y, params, "gd", 4, num_epochs=-1)
+    with pytest.raises(ValueError, match="Y has shape"):
+        nn_.train_with_optimizer(X, Y[:, :5], params, "gd", 4)
+    with pytest.raises(ValueError, match="binary labels"):
+        nn_.train_with_optimizer(X, 2 * Y, params, "gd", 4)
+    same, costs = nn_.train_with_optimizer(X, Y, params, "adam", 4, num_epochs=0)
+    assert costs == [] and all(np.array_equal(same[k], params[k]) and same[k] is not params[k] for k in params)

@@ -13,7 +13,17 @@ role key                    the course's function
                             ``(parameters, v, s, v_corrected, s_corrected)`` (2021)
 ``opt.update_lr``           ``update_lr(learning_rate0, epoch_num, decay_rate)``
 ``opt.schedule_lr_decay``   ``schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval)``
+``bn.forward``              ``batchnorm_forward(Z, gamma, beta, epsilon) -> Z_tilde, cache``
+``bn.backward``             ``batchnorm_backward(dZ_tilde, cache) -> dZ, dgamma, dbeta``
 ==========================  ===================================================================
+
+Batch norm is taught in the course's lectures (the same notation: ``Z`` (n[l], m), statistics per unit
+over the m columns, ``Z̃ = γ Z_norm + β``) but has no graded NumPy function there; the two ``bn.*`` roles
+take the names and argument order of the lecture's equations (and of :mod:`scratch_nn.batchnorm`), with
+the student's own cache: the forward row compares ``Z_tilde``, the backward row runs the student's
+forward then backward (``dZ_tilde`` in the notes' scale, m times ∂J/∂Z̃; ``dgamma``, ``dbeta`` gradients
+of J) and compares ``dZ``, ``dgamma``, ``dbeta``. Oracles: :mod:`torch_reference.batchnorm`'s
+(``nn.BatchNorm1d`` in training mode).
 
 The oracles and their derived bounds are those of :mod:`torch_reference.optimizers` (torch.optim,
 every step; the DataLoader over the replayed permutation; LambdaLR); only the calls differ. The
@@ -33,6 +43,7 @@ import numpy as np
 import torch
 
 from . import cases
+from .batchnorm import BN_EPS, BN_SHAPES, _backward_oracle, _forward_oracle, draw_bn
 from .course import CHECKER_SEED, _entry, _floats, _role, legacy_seed, role_function
 from .model import _update_oracle, draw_update
 from .optimizers import (
@@ -84,6 +95,8 @@ _role(
     4,
     "schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval)",
 )
+_role("bn.forward", "batchnorm_forward", 4, "batchnorm_forward(Z, gamma, beta, epsilon) -> Z_tilde, cache")
+_role("bn.backward", "batchnorm_backward", 2, "batchnorm_backward(dZ_tilde, cache) -> dZ, dgamma, dbeta")
 
 #: the student's arithmetic may produce inf/NaN (a mistaken formula): compared, not raised
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
@@ -398,4 +411,93 @@ _entry(
     explain=_explain_mini_batches,
 )
 
-__all__ = ["COURSE_MINIBATCH_SHAPES", "adam_variant", "momentum_variant"]
+
+# ---- batch norm: batchnorm_forward, batchnorm_backward ------------------------------------------------------------
+def _bn_forward(impl: Any, case: Case) -> dict[str, Any]:
+    returned = role_function(impl, "bn.forward")(case["Z"], case["gamma"], case["beta"], BN_EPS)
+    if not isinstance(returned, tuple) or len(returned) != 2:
+        raise TypeError(f"batchnorm_forward returns (Z_tilde, cache), not {type(returned).__name__}")
+    return {"Z_tilde": np.asarray(returned[0])}
+
+
+def _bn_backward(impl: Any, case: Case) -> dict[str, Any]:
+    _Z_tilde, cache = role_function(impl, "bn.forward")(case["Z"], case["gamma"], case["beta"], BN_EPS)
+    returned = role_function(impl, "bn.backward")(case["dZ_tilde"], cache)
+    if not isinstance(returned, tuple) or len(returned) != 3:
+        raise TypeError(f"batchnorm_backward returns (dZ, dgamma, dbeta), not {type(returned).__name__}")
+    return {name: np.asarray(x) for name, x in zip(("dZ", "dgamma", "dbeta"), returned, strict=True)}
+
+
+def bn_forward_variant(case: Case, axis: int = 1, ddof: int = 0, eps_outside: bool = False) -> dict[str, np.ndarray]:
+    """BN-FWD in float64 as the lecture writes it (statistics over the m columns, ``axis=1``, biased), or with
+    one mistake: the statistics over the units (``axis=0``), the unbiased variance (``ddof=1``), or
+    ``(Z - μ) / (sqrt(σ²) + ε)``."""
+    Z, gamma, beta = (np.asarray(case[k], np.float64) for k in ("Z", "gamma", "beta"))
+    mu = Z.mean(axis=axis, keepdims=True)
+    var = Z.var(axis=axis, ddof=ddof, keepdims=True)
+    with np.errstate(**_QUIET):
+        Z_norm = (Z - mu) / (np.sqrt(var) + BN_EPS if eps_outside else np.sqrt(var + BN_EPS))
+    return {"Z_tilde": gamma * Z_norm + beta}
+
+
+def _explain_bn_forward(case: Case, actual: dict[str, Any]) -> str:
+    if _same(actual, bn_forward_variant(case, axis=0)):
+        return ("normalized over the wrong axis: μ and σ² are taken per example, over the units (axis=0); batch "
+                "norm takes them per unit, over the m examples of the mini-batch (axis=1)")  # fmt: skip
+    if _same(actual, bn_forward_variant(case, ddof=1)):
+        return ("the unbiased variance in training: σ² = (1/(m - 1)) Σ (z - μ)²; the batch is normalized with "
+                "the biased (1/m) Σ (z - μ)² (only BatchNorm1d's running average uses m/(m - 1))")  # fmt: skip
+    if _same(actual, bn_forward_variant(case, eps_outside=True)):
+        return "ε outside the square root: (z - μ) / (sqrt(σ²) + ε); batch norm divides by sqrt(σ² + ε)"
+    return ""
+
+
+def bn_backward_variant(case: Case, through: str = "mu, var", scale: float = 1.0) -> dict[str, np.ndarray]:
+    """BN-BWD in float64: the full derivation (``through="mu, var"``), or ``dZ`` through μ only
+    (``"mu"``: ``(γ/s)(dZ̃ - mean dZ̃)``) or through neither (``""``: the shortcut ``γ dZ̃ / s``, μ and σ² held
+    constant); ``scale = m`` gives dγ, dβ summed over the columns instead of averaged."""
+    Z, gamma, g = (np.asarray(case[k], np.float64) for k in ("Z", "gamma", "dZ_tilde"))
+    mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+    s = np.sqrt(var + BN_EPS)
+    Z_norm = (Z - mu) / s
+    dbeta, dgamma = g.mean(axis=1, keepdims=True), (g * Z_norm).mean(axis=1, keepdims=True)
+    inner = g - (dbeta if "mu" in through else 0.0) - (Z_norm * dgamma if "var" in through else 0.0)
+    return {"dZ": gamma / s * inner, "dgamma": scale * dgamma, "dbeta": scale * dbeta}
+
+
+def _explain_bn_backward(case: Case, actual: dict[str, Any]) -> str:
+    if _same(actual, {"dZ": bn_backward_variant(case, through="")["dZ"]}):
+        return ("the backward ignores the batch statistics' dependence on z: dZ = γ dZ̃ / sqrt(σ² + ε) treats μ "
+                "and σ² as constants, but both are functions of every z_i (dZ = (γ/(m s))(m dZ̃ - Σ dZ̃ - Z_norm "
+                "Σ dZ̃ Z_norm))")  # fmt: skip
+    if _same(actual, {"dZ": bn_backward_variant(case, through="mu")["dZ"]}):
+        return ("the backward goes through μ but not σ²: the term - Z_norm · mean(dZ̃ Z_norm) is missing "
+                "(∂σ²/∂z_i = 2(z_i - μ)/m)")  # fmt: skip
+    summed = bn_backward_variant(case, scale=float(case["Z"].shape[1]))
+    if _same(actual, {k: summed[k] for k in ("dgamma", "dbeta")}):
+        return "dγ and dβ are summed over the m columns without the 1/m (the notes' dZ̃ is m times ∂J/∂Z̃)"
+    return ""
+
+
+_entry(
+    "BN-FWD",
+    "bn.forward",
+    "μ = (1/m) Σ z, σ² = (1/m) Σ (z - μ)² per unit; Z~ = γ (Z - μ)/sqrt(σ² + ε) + β",
+    draw=draw_bn,
+    run=_bn_forward,
+    oracle=lambda case, device, dtype: {"Z_tilde": _forward_oracle(case, device, dtype)["Z_tilde"]},
+    shapes=BN_SHAPES,
+    explain=_explain_bn_forward,
+)
+_entry(
+    "BN-BWD",
+    "bn.backward",
+    "dβ = (1/m) Σ dz~; dγ = (1/m) Σ dz~ z_norm; dz through μ and σ² (the student's forward, then backward)",
+    draw=draw_bn,
+    run=_bn_backward,
+    oracle=_backward_oracle,
+    shapes=BN_SHAPES,
+    explain=_explain_bn_backward,
+)
+
+__all__ = ["COURSE_MINIBATCH_SHAPES", "adam_variant", "bn_backward_variant", "bn_forward_variant", "momentum_variant"]

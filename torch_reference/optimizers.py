@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,15 +53,19 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from . import cases
+from .activations import KINKED
 from .layout import from_rows, to_rows
 from .registry import Case, Entry, Reference, register
 from .tolerance import (
     adaptive_step_bound,
     bias_correction_rounding,
+    derivatives,
     lr_decay_bound,
     momentum_step_bound,
     moving_average_bound,
     parameter_step_bound,
+    unit_roundoff,
+    update_bound,
 )
 
 #: hyperparameters of the cases (none of them a default that could hide a swapped argument)
@@ -394,3 +399,320 @@ def _minibatch_entry(kind: str) -> Entry:
 
 register(_minibatch_entry("seed"))
 register(_minibatch_entry("rng"))
+
+
+# ----------------------------------------------------------------------- whole trajectories
+# ``train_with_optimizer`` (mini-batches of OPT-MINIBATCH, one update per batch, the optimizer's state carried
+# across the epochs) against the same loop in PyTorch: ``ReferenceNetwork``, the loss from the logits, a
+# ``DataLoader`` over the replayed permutation of each epoch (``RandomState(seed + epoch)``, the course's
+# ``np.random.seed``), and ``torch.optim.SGD`` / ``SGD(momentum=β, dampening=0, lr=α(1 - β))`` / ``RMSprop`` /
+# ``Adam``, from the same initial parameters. Compared: the cost of every epoch and the final parameters, each
+# within a trajectory bound (see :func:`optimizer_trajectory`).
+
+#: (layer dims, activations, m, mini_batch_size, epochs); the same network class as GD-LOOP's: L = 3,
+#: non-square, a smaller last batch (20 = 8 + 8 + 4), 6 updates; the adaptive optimizers' cases have no ReLU
+#: (a unit dead on a batch has dW = 0 exactly, and the map s -> sqrt(s) is not differentiable at s = 0)
+TRAJECTORY_SHAPES: dict[str, list[tuple]] = {
+    "gd": [((4, 5, 3, 1), ("tanh", "relu", "sigmoid"), 20, 8, 2)],
+    "momentum": [((3, 5, 4, 3), ("relu", "tanh", "softmax"), 20, 8, 2)],
+    "rmsprop": [((4, 3, 5, 2), ("elu", "tanh", "linear"), 20, 8, 2)],
+    "adam": [((4, 5, 3, 1), ("leaky_relu", "tanh", "sigmoid"), 20, 8, 2)],
+}
+#: the learning rates of the trajectories: steps large enough that a wrong update shows in the costs
+TRAJECTORY_LR = {"gd": 0.5, "momentum": 0.5, "rmsprop": 0.01, "adam": 0.01}
+#: a kinked pre-activation must be further from 0 than this many times its bounded deviation
+KINK_SLACK = 2.0
+
+
+@dataclass
+class OptimizerTrajectory:
+    """The float64 reference run and its bounds (units of u): per epoch the cost's, at the end each
+    parameter's (element by element)."""
+
+    costs: np.ndarray  # (epochs,)
+    cost_bounds: np.ndarray  # (epochs,)
+    final: dict[str, np.ndarray]
+    final_bounds: dict[str, np.ndarray]
+    min_kink_distance: float  # min |Z| over the kinked layers and every batch's forward
+    min_gradient: float  # min |dW|, |db| over the updates (0: a dead unit)
+    kink_slack: float  # min over the kinked layers' Z of |Z| / (u·B_Z), B_Z with the parameters' E carried
+
+
+def epoch_batches(X: np.ndarray, Y: np.ndarray, size: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """OPT-MINIBATCH of one epoch, replayed: ``RandomState(seed).permutation(m)``, complete batches, the rest."""
+    perm = np.random.RandomState(seed).permutation(X.shape[1])
+    return [(X[:, perm[i : i + size]], Y[:, perm[i : i + size]]) for i in range(0, X.shape[1], size)]
+
+
+def update_step(name: str, g: np.ndarray, v: np.ndarray, s: np.ndarray, t: int, alpha: float) -> dict[str, Any]:
+    """One exact update of flattened parameters by optimizer ``name`` (the notes' formulas, float64): the new
+    state ``v``, ``s``, the step ``r`` (θ' = θ - r) and what the Jacobian needs (``D``, ``q``, ``c1``, ``c2``)."""
+    if name == "gd":
+        return {"step": alpha * g, "v": v, "s": s}
+    if name == "momentum":
+        v_new = MOMENTUM_BETA * v + (1 - MOMENTUM_BETA) * g
+        return {"step": alpha * v_new, "v": v_new, "s": s}
+    adam = name == "adam"
+    beta2 = ADAM_BETA2 if adam else RMSPROP_BETA2
+    c1, c2 = (1 - ADAM_BETA1**t, 1 - beta2**t) if adam else (1.0, 1.0)
+    v_new = ADAM_BETA1 * v + (1 - ADAM_BETA1) * g if adam else v
+    s_new = beta2 * s + (1 - beta2) * g**2
+    q = np.sqrt(s_new / c2)
+    D = q + EPSILON
+    numerator = v_new / c1 if adam else g
+    return {"step": alpha * numerator / D, "v": v_new, "s": s_new, "c1": c1, "c2": c2, "q": q, "D": D,
+            "numerator": numerator}  # fmt: skip
+
+
+def update_jacobian(name: str, H: np.ndarray, g: np.ndarray, new: dict[str, Any], alpha: float) -> np.ndarray:
+    """The Jacobian of one exact update x -> x' with respect to the state x: ``(θ)`` for gd, ``(θ, v)`` for
+    momentum, ``(θ, s)`` for RMSprop, ``(θ, v, s)`` for Adam (flattened, in that order); H is the Hessian of the
+    batch's cost at θ, g its gradient, ``new`` the :func:`update_step` at θ. With ``ρ_s = -∂r/∂s'``:
+
+    * gd: ``I - α H``;
+    * momentum (v' = β v + (1 - β) g, r = α v'): ``[[I - α(1 - β) H, -α β I], [(1 - β) H, β I]]``;
+    * RMSprop (s' = β2 s + (1 - β2) g², r = α g / D, D = sqrt(s') + ε):
+      ``[[I - diag(κ) H, β2 diag(ρ_s)], [2(1 - β2) diag(g) H, β2 I]]``, ``κ = α/D - 2(1 - β2) g ρ_s``,
+      ``ρ_s = α g / (2 D² sqrt(s'))``;
+    * Adam (v', s', r = α (v'/c1) / D, D = sqrt(s'/c2) + ε): rows θ', v', s' of columns θ, v, s:
+      ``[I - diag(κ) H, -β1 diag(α/(c1 D)), β2 diag(ρ_s)]``, ``[(1 - β1) H, β1 I, 0]``,
+      ``[2(1 - β2) diag(g) H, 0, β2 I]``, ``κ = (1 - β1) α/(c1 D) - 2(1 - β2) g ρ_s``,
+      ``ρ_s = α (v'/c1) / (2 c2 D² sqrt(s'/c2))``.
+
+    κ sums the two routes from θ to the step *before* any absolute value is taken: at t = 1 Adam's step is
+    ``α g / (|g| + ε)``, whose derivative nearly cancels (κ = α ε / D²)."""
+    N = g.size
+    I, Z = np.eye(N), np.zeros((N, N))
+    if name == "gd":
+        return I - alpha * H
+    if name == "momentum":
+        beta = MOMENTUM_BETA
+        return np.block([[I - alpha * (1 - beta) * H, -alpha * beta * I], [(1 - beta) * H, beta * I]])
+    adam = name == "adam"
+    beta1, beta2 = ADAM_BETA1, ADAM_BETA2 if adam else RMSPROP_BETA2
+    c1, c2, q, D = new["c1"], new["c2"], new["q"], new["D"]
+    rho_s = alpha * new["numerator"] / (2 * c2 * D**2 * q)
+    kappa = ((1 - beta1) if adam else 1.0) * alpha / (c1 * D) - 2 * (1 - beta2) * g * rho_s
+    theta_row = [I - kappa[:, None] * H]
+    s_row = [2 * (1 - beta2) * g[:, None] * H]
+    if not adam:
+        return np.block([[*theta_row, beta2 * np.diag(rho_s)], [*s_row, beta2 * I]])
+    return np.block([
+        [*theta_row, -beta1 * np.diag(alpha / (c1 * D)), beta2 * np.diag(rho_s)],
+        [(1 - beta1) * H, beta1 * I, Z],
+        [*s_row, Z, beta2 * I],
+    ])  # fmt: skip
+
+
+def update_rounding(name: str, theta: np.ndarray, g: np.ndarray, B_g: np.ndarray, v: np.ndarray, s: np.ndarray,
+                    new: dict[str, Any], t: int, alpha: float) -> np.ndarray:  # fmt: skip
+    """δ_k: the rounding (units of u) of one update at exact inputs θ, v, s, with the gradient off by ``B_g``
+    (its bound from ``model.reference_bounds``), for the state of :func:`update_jacobian`: the moving averages
+    by ``moving_average_bound`` (the square g² rounds once and carries ``2|g| B_g``), the step by
+    ``momentum_step_bound`` or ``adaptive_step_bound`` (which carries the new v', s' errors into θ'), the
+    subtraction by ``parameter_step_bound``; gd by ``update_bound`` and ``α B_g``."""
+    if name == "gd":
+        return update_bound(theta, g, alpha) + alpha * B_g
+    if name == "momentum":
+        d_v = moving_average_bound(v, 0.0, g, MOMENTUM_BETA, new["v"], B_term=B_g)
+        d_t = parameter_step_bound(theta, 0.0, new["step"], momentum_step_bound(new["v"], d_v, alpha))
+        return np.concatenate([d_t, d_v])
+    adam = name == "adam"
+    beta2 = ADAM_BETA2 if adam else RMSPROP_BETA2
+    d_v = moving_average_bound(v, 0.0, g, ADAM_BETA1, new["v"], B_term=B_g) if adam else B_g
+    d_s = moving_average_bound(s, 0.0, g**2, beta2, new["s"], B_term=2 * np.abs(g) * B_g + g**2)
+    r1, r2 = (bias_correction_rounding(ADAM_BETA1, t), bias_correction_rounding(beta2, t)) if adam else (0.0, 0.0)
+    numerator = new["v"] if adam else g
+    B_step = adaptive_step_bound(numerator, d_v, new["s"], d_s, alpha, EPSILON, new["c1"], new["c2"], r1, r2)
+    d_t = parameter_step_bound(theta, 0.0, new["step"], B_step)
+    return np.concatenate([d_t, d_v, d_s] if adam else [d_t, d_s])
+
+
+def optimizer_trajectory(case: Case) -> OptimizerTrajectory:
+    """The trajectory of ``case["optimizer"]`` in float64 (PyTorch autograd on the CPU for each batch's
+    gradient and the Hessian H of its cost), and its bounds.
+
+    The state x (θ and the optimizer's v, s) of one evaluation of the loop stays within ``u·E_k`` of the exact
+    one, element by element, to first order: ``E_0 = 0`` (the same start, v = s = 0) and
+    ``E_{k+1} = |J_k| E_k + δ_k``, J_k the Jacobian of update k's exact map (:func:`update_jacobian`) and δ_k
+    the rounding of update k itself (:func:`update_rounding`). (``|J| E`` bounds ``J e`` for every
+    ``|e| <= E``: the triangle inequality, element by element; no norm mixes θ's units with s's.) The final
+    parameters are off by E_θ; the cost of epoch e, ``Σ_b size_b J_b(θ_b) / m``, by
+    ``Σ_b (size_b/m)(B_Jb + |g_b|·E_θ,b)`` (``trajectories.cost_bound`` and the first-order change of J_b)
+    plus the weighted sum's roundings ``(n_batches + 2) Σ_b (size_b/m)|J_b|``.
+    """
+    from .model import reference_bounds, reference_pass
+    from .trajectories import cost_bound, hessian
+
+    name, acts, alpha = case["optimizer"], case["activations"], case["learning_rate"]
+    L, keys = len(acts), _param_keys(case["parameters"])
+    theta = {k: np.asarray(case["parameters"][k], np.float64) for k in keys}
+    X, Y = np.asarray(case["X"], np.float64), np.asarray(case["Y"], np.float64)
+    m = X.shape[1]
+    N = sum(theta[k].size for k in keys)
+    parts = {"gd": 1, "momentum": 2, "rmsprop": 2, "adam": 3}[name]
+    v, s, E = np.zeros(N), np.zeros(N), np.zeros(parts * N)
+    costs, cost_bounds, kink, min_g, slack, t = [], [], np.inf, np.inf, np.inf, 0
+    u = unit_roundoff(np.asarray(case["X"]).dtype)
+    for epoch in range(case["num_epochs"]):
+        batches = epoch_batches(X, Y, case["mini_batch_size"], case["seed"] + epoch)
+        cost, B_cost, abs_cost = 0.0, 0.0, 0.0
+        for Xb, Yb in batches:
+            ref = reference_pass(theta, Xb, Yb, acts, "cpu", torch.float64)
+            B = reference_bounds(theta, Yb, acts, ref)
+            kink = min([kink] + [float(np.abs(ref[f"Z{l}"]).min()) for l in range(1, L + 1) if acts[l - 1] in KINKED])
+            slack = min(slack, _kink_slack(theta, _unflatten(E[:N], theta, keys), ref, B, acts, u))
+            th = np.concatenate([theta[k].ravel() for k in keys])
+            g = np.concatenate([ref[f"d{k}"].ravel() for k in keys])
+            B_g = np.concatenate([np.broadcast_to(B[f"d{k}"], theta[k].shape).ravel() for k in keys])
+            min_g = min(min_g, float(np.abs(g).min()))
+            w, J_b = Xb.shape[1] / m, float(ref["J"])
+            cost, abs_cost = cost + w * J_b, abs_cost + w * abs(J_b)
+            B_cost += w * (cost_bound(acts[-1], ref, B, Yb, L) + float(np.abs(g) @ E[:N]))
+            t += 1
+            new = update_step(name, g, v, s, t, alpha)
+            J = update_jacobian(name, hessian(theta, Xb, Yb, acts), g, new, alpha)
+            E = np.abs(J) @ E + update_rounding(name, th, g, B_g, v, s, new, t, alpha)
+            v, s = new["v"], new["s"]
+            theta = _unflatten(th - new["step"], theta, keys)
+        costs.append(cost)
+        cost_bounds.append(B_cost + (len(batches) + 2) * abs_cost)  # the products, the sum, the division by m
+    return OptimizerTrajectory(np.asarray(costs), np.asarray(cost_bounds), theta, _unflatten(E[:N], theta, keys),
+                               kink, min_g, slack)  # fmt: skip
+
+
+def _kink_slack(theta: Mapping[str, np.ndarray], E: Mapping[str, np.ndarray], ref: Mapping[str, np.ndarray],
+                B: Mapping[str, Any], acts: list[str], u: float) -> float:  # fmt: skip
+    """How far the kinked layers' Z stay from 0 in units of their possible deviation: ``min |Z| / (u·D_Z)``,
+    ``D_Z[l] = B_Z[l]`` (this evaluation's rounding, ``reference_bounds``) plus what the parameters' errors
+    ``u·E`` move Z by, to first order: ``P_Z[l] = |W[l]| P_A[l-1] + E_W[l] |A[l-1]| + E_b[l]``,
+    ``P_A[l] = |g'(Z[l])| P_Z[l]``, ``P_A[0] = 0``. Above 1, both runs take the same branch of every kink."""
+    slack, P_A = np.inf, 0.0
+    for l in range(1, len(acts) + 1):
+        P_Z = np.abs(theta[f"W{l}"]) @ np.broadcast_to(P_A, ref[f"A{l - 1}"].shape) + E[f"W{l}"] @ np.abs(
+            ref[f"A{l - 1}"]) + E[f"b{l}"]  # fmt: skip
+        if acts[l - 1] in KINKED:
+            slack = min(slack, float((np.abs(ref[f"Z{l}"]) / (u * (B[f"Z{l}"] + P_Z))).min()))
+        if l < len(acts):
+            P_A = derivatives(acts[l - 1], ref[f"Z{l}"])[0] * P_Z
+    return slack
+
+
+def _unflatten(x: np.ndarray, like: Mapping[str, np.ndarray], keys: list[str]) -> dict[str, np.ndarray]:
+    out, start = {}, 0
+    for k in keys:
+        out[k] = x[start : start + like[k].size].reshape(like[k].shape)
+        start += like[k].size
+    return out
+
+
+def torch_optimizer_train(case: Case, device: str, dtype: torch.dtype) -> tuple[dict[str, np.ndarray], list[float]]:
+    """The same loop in PyTorch: ``ReferenceNetwork``, the loss from the logits, per epoch a ``DataLoader``
+    over ``RandomState(seed + epoch).permutation(m)`` (``drop_last=False``), ``zero_grad``, ``backward``,
+    ``step`` per batch; the epoch's cost ``Σ size·J / m``. Returns the final parameters (float64) and costs."""
+    from .losses import torch_output_loss
+    from .model import ReferenceNetwork
+
+    acts, alpha, m = case["activations"], case["learning_rate"], case["X"].shape[1]
+    net = ReferenceNetwork(case["parameters"], acts, device, dtype)
+    params = [p for linear in net.linears for p in (linear.weight, linear.bias)]
+    momentum = {"momentum": MOMENTUM_BETA, "dampening": 0.0}
+    optimizer = {
+        "gd": lambda: torch.optim.SGD(params, lr=alpha),
+        "momentum": lambda: torch.optim.SGD(params, lr=alpha * (1 - MOMENTUM_BETA), **momentum),
+        "rmsprop": lambda: torch.optim.RMSprop(params, lr=alpha, alpha=RMSPROP_BETA2, eps=EPSILON),
+        "adam": lambda: torch.optim.Adam(params, lr=alpha, betas=(ADAM_BETA1, ADAM_BETA2), eps=EPSILON),
+    }[case["optimizer"]]()
+    loss = torch_output_loss(acts[-1])
+    data = TensorDataset(to_rows(case["X"], device, dtype), to_rows(case["Y"], device, dtype))
+    costs = []
+    for epoch in range(case["num_epochs"]):
+        order = np.random.RandomState(case["seed"] + epoch).permutation(m).tolist()
+        total = 0.0
+        for xb, yb in DataLoader(data, batch_size=case["mini_batch_size"], sampler=order, drop_last=False):
+            optimizer.zero_grad()
+            Zs, _As = net(xb)
+            J = loss(Zs[-1], yb)
+            J.backward()
+            optimizer.step()
+            total += xb.shape[0] * J.item()
+        costs.append(total / m)
+    final = {}
+    for l, linear in enumerate(net.linears, start=1):
+        final[f"W{l}"], final[f"b{l}"] = _to64(linear.weight), _to64(linear.bias).reshape(-1, 1)
+    return final, costs
+
+
+def _draw_trajectory(optimizer: str):
+    def draw(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
+        """A network case (``model.draw_model``) and a batch seed, redrawn until the float64 trajectory keeps
+        every kinked pre-activation ``TRAJECTORY_KINK_MARGIN`` from 0 and more than ``KINK_SLACK`` times its
+        possible deviation in the case's dtype (``OptimizerTrajectory.kink_slack``), and (adaptive optimizers)
+        no gradient entry is exactly 0; the trajectory is kept in the case for the oracle's bounds."""
+        from .model import draw_model
+        from .trajectories import TRAJECTORY_KINK_MARGIN
+
+        dims, acts, m, size, epochs = shape
+        while True:
+            case = draw_model(rng, (dims, acts, m), dtype)
+            case.update(optimizer=optimizer, learning_rate=TRAJECTORY_LR[optimizer], mini_batch_size=size,
+                        num_epochs=epochs, seed=int(rng.integers(0, 2**16)))  # fmt: skip
+            traj = optimizer_trajectory(case)
+            smooth = optimizer in ("gd", "momentum") or traj.min_gradient > 0
+            if traj.min_kink_distance >= TRAJECTORY_KINK_MARGIN and traj.kink_slack > KINK_SLACK and smooth:
+                case["trajectory"] = traj
+                return case
+
+    return draw
+
+
+def _run_trajectory(impl: Any, case: Case) -> dict[str, Any]:
+    params, costs = impl.train_with_optimizer(
+        case["X"],
+        case["Y"],
+        case["parameters"],
+        case["optimizer"],
+        case["mini_batch_size"],
+        case["num_epochs"],
+        case["learning_rate"],
+        beta=MOMENTUM_BETA,
+        beta1=ADAM_BETA1,
+        beta2=ADAM_BETA2 if case["optimizer"] == "adam" else RMSPROP_BETA2,
+        epsilon=EPSILON,
+        seed=case["seed"],
+        activations=case["activations"],
+    )
+    return {"costs": np.asarray(costs, dtype=case["X"].dtype), **params}
+
+
+def _trajectory_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+    from .device import single_threaded
+
+    with single_threaded():
+        params, costs = torch_optimizer_train(case, device, dtype)
+    traj: OptimizerTrajectory = case["trajectory"]
+    refs = {"costs": Reference(np.asarray(costs), traj.cost_bounds)}
+    refs.update({k: Reference(v, traj.final_bounds[k]) for k, v in params.items()})
+    return refs
+
+
+_TRAJECTORY_IDS = {
+    "gd": ("OPT-MINIBATCH", "torch.optim.SGD"),
+    "momentum": ("OPT-MOMENTUM", "torch.optim.SGD(momentum=β, dampening=0, lr=α(1 - β))"),
+    "rmsprop": ("OPT-RMSPROP", "torch.optim.RMSprop(alpha=β2)"),
+    "adam": ("OPT-ADAM", "torch.optim.Adam"),
+}
+
+for _optimizer, (_cid, _torch) in _TRAJECTORY_IDS.items():
+    register(
+        Entry(
+            id=_cid,
+            equation=f"epochs x mini-batches x (forward -> cost -> backward -> {_optimizer} update): costs, final W, b",
+            variant=f"train_with_optimizer({_optimizer!r}, mini_batch_size): {_torch} + DataLoader, whole trajectory",
+            draw=_draw_trajectory(_optimizer),
+            run=_run_trajectory,
+            oracle=_trajectory_oracle,
+            shapes=TRAJECTORY_SHAPES[_optimizer],
+            needs=("train_with_optimizer",),
+        )
+    )

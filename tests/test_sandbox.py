@@ -266,3 +266,36 @@ def test_a_terminal_gets_a_progress_bar():
     progress.close()
     assert "/2 [" in stream.getvalue() and "entry/s" in stream.getvalue()  # tqdm's bar
     assert "[1/2] LIN-FWD" not in stream.getvalue()  # not the plain lines
+
+
+def test_the_child_ends_when_the_checker_is_killed(tmp_path):
+    """A checker killed (SIGKILL: no cleanup) while the student's code loops leaves no child behind."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from torch_reference.sandbox import Sandbox, Limits, remote_module\n"
+        f"s = Sandbox({str(HOSTILE / 'loop_in_call.py')!r}, limits=Limits(call=60))\n"
+        "print(s._proc.pid, flush=True)\n"
+        "remote_module(s).linear_backward(None, None)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    time.sleep(0.5)  # the call is under way
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as fh:  # a zombie is gone too (its parent is init now)
+            if fh.read().split(") ")[1].startswith("Z"):
+                break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the sandbox's child outlived the checker")

@@ -166,7 +166,7 @@ SUBCOMMANDS = {
     "gradescope": ("torch_reference.grade", "grade /autograder/submission into /autograder/results/results.json"),
 }
 #: subcommands whose module's main() expects the command word itself
-_KEEP_WORD = {"digits", "claims"}
+_KEEP_WORD = {"digits", "claims", "grade", "gradescope"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

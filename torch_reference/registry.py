@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import refcache
 from .compare import Comparison, compare
 from .device import DTYPES, strict_float32
 from .diagnose import diagnose, source_diagnosis, write_diagnosis
@@ -268,63 +269,18 @@ class CheckerError(Exception):
     """A failure inside the checker itself (its draw, oracle or adapter), never the student's."""
 
 
-#: the PyTorch references already computed, by case (see :func:`reference_cache`); None: off
-_REFERENCES: dict[tuple[str, str, str, int, str], Any] | None = None
-
-
-class reference_cache:  # noqa: N801 - a context manager, like np.errstate
-    """Within it, each case's PyTorch references are computed once and kept: a grading run checks
-    many students on the same cases (a case is determined by its entry, seed, shape and dtype, see
-    :func:`case_rng`). Cases whose entry has a ``prepare`` step (which calls the student's code)
-    are computed afresh. ``cache`` may be given (one computed elsewhere, e.g. by
-    :func:`precompute_references` in a grading run's main process)."""
-
-    def __init__(self, cache: dict | None = None) -> None:
-        self.cache = {} if cache is None else cache
-
-    def __enter__(self) -> dict:
-        global _REFERENCES
-        self.saved, _REFERENCES = _REFERENCES, self.cache
-        return self.cache
-
-    def __exit__(self, *exc: Any) -> None:
-        global _REFERENCES
-        _REFERENCES = self.saved
-
-
 def _references(entry: Entry, case: Case, device: str, dtype: str, seed: int, shape: Any) -> Any:
-    key = (entry.key, device, dtype, seed, repr(shape))
-    if _REFERENCES is not None and entry.prepare is None and key in _REFERENCES:
-        return _REFERENCES[key]
-    with strict_float32():
-        expected = entry.oracle(case, device, DTYPES[dtype][1])
-    if _REFERENCES is not None and entry.prepare is None:
-        _REFERENCES[key] = expected
-    return expected
+    """The oracle's references for the case: kept while :class:`torch_reference.refcache.reference_cache`
+    is on (by the case for an entry without ``prepare``, else by a digest of the prepared case)."""
 
+    def compute() -> Any:
+        with strict_float32():
+            return entry.oracle(case, device, DTYPES[dtype][1])
 
-def precompute_references(
-    entries_: Iterable[Entry], devices: Iterable[str], dtypes: Iterable[str], seeds: Iterable[int] = SEEDS
-) -> dict[tuple[str, str, str, int, str], Any]:
-    """The references of every case of ``entries_`` (those without a ``prepare`` step): the cache
-    that :class:`reference_cache` takes. Computed once, in one process, for a whole class."""
-    cache: dict[tuple[str, str, str, int, str], Any] = {}
-    seeds, devices, dtypes = list(seeds), list(devices), list(dtypes)
-    for entry in entries_:
-        if entry.prepare is not None:
-            continue
-        for device in devices:
-            for dtype in dtypes:
-                if entry.dtypes is not None and dtype not in entry.dtypes:
-                    continue
-                for seed in seeds:
-                    for shape in entry.shapes:
-                        case = entry.draw(case_rng(entry, seed, shape), shape, DTYPES[dtype][0])
-                        with strict_float32():
-                            cache[(entry.key, device, dtype, seed, repr(shape))] = entry.oracle(
-                                case, device, DTYPES[dtype][1]
-                            )
-    return cache
+    key = (entry.key, device, dtype, seed, repr(shape)) if entry.prepare is None else refcache.case_key(case)
+    if key is None:
+        return compute()
+    return refcache.cached("references", (entry.key, device, dtype, key), compute)
 
 
 def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed: int, shape: Any) -> CaseResult:
@@ -341,7 +297,8 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
     np_dtype = DTYPES[dtype][0]
     take_writes = getattr(getattr(impl, "sandbox", None), "take_writes", lambda: [])
     take_writes()  # what an earlier case's calls wrote is that case's
-    case = entry.draw(case_rng(entry, seed, shape), shape, np_dtype)
+    case = refcache.cached("draw", (entry.key, dtype, seed, repr(shape)),
+                           lambda: entry.draw(case_rng(entry, seed, shape), shape, np_dtype))  # fmt: skip
     if entry.prepare is not None:  # may call the student's code (a training loop's own initializer)
         try:
             case = entry.prepare(impl, case)

@@ -337,12 +337,28 @@ def _limit_memory(mib: int) -> None:
         pass
 
 
+def _die_with_parent() -> None:
+    """End this process when the checker's process is gone (killed while the code under test runs):
+    a daemon thread watches the parent's pid (the GIL lets it run between the student's bytecodes)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="nn-verify-parent-watch").start()
+
+
 def main() -> None:
     """The child's entry: ``python -c "from torch_reference.sandbox_child import main; main()" R W MiB``."""
     read_fd, write_fd, mib = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     sys.meta_path.insert(0, _NoTorch())
     if mib > 0:
         _limit_memory(mib)
+    _die_with_parent()
     conn_in, conn_out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
     server = Server()
     send = conn_out.send_bytes

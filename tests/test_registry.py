@@ -42,9 +42,11 @@ def test_model_shapes_are_not_degenerate():
     assert all(len(set(dims)) > 1 for dims, _, _ in MODEL_SHAPES)
 
 
+@pytest.mark.parametrize("weight_decay", [0.0, 0.03])
 @pytest.mark.parametrize("float_type", [torch.float32, torch.float64])
-def test_sgd_step_is_torch_optim_sgd_bit_for_bit(float_type):
-    """The GD-UPDATE oracle calls SGD's kernel directly (model.sgd_step); it is torch.optim.SGD's step."""
+def test_sgd_step_is_torch_optim_sgd_bit_for_bit(float_type, weight_decay):
+    """The SGD oracles call SGD's kernel directly (model.sgd_step); it is torch.optim.SGD's step. So is
+    layout.backward_from's (out * G).sum().backward() out.backward(G)'s."""
     from torch_reference.model import sgd_step
 
     gen = torch.Generator().manual_seed(3)
@@ -53,8 +55,23 @@ def test_sgd_step_is_torch_optim_sgd_bit_for_bit(float_type):
     for a, b in zip(ours, theirs, strict=True):
         a.grad = torch.randn(a.shape, generator=gen, dtype=float_type)
         b.grad = a.grad.clone()
-    sgd_step(ours, 0.37)
-    torch.optim.SGD(theirs, lr=0.37).step()
+    sgd_step(ours, 0.37, weight_decay)
+    torch.optim.SGD(theirs, lr=0.37, weight_decay=weight_decay).step()
     for a, b in zip(ours, theirs, strict=True):
         assert torch.equal(a, b)
     assert not torch.equal(ours[0], theirs[0] + 1e-3)  # the comparison can fail
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid"])
+def test_backward_from_is_backward_with_the_gradient_bit_for_bit(name):
+    from torch_reference.layout import backward_from
+
+    gen = torch.Generator().manual_seed(4)
+    Z = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    G = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    grads = []
+    for feed in (lambda out: out.backward(G), lambda out: backward_from(out, G)):
+        Zt = Z.clone().requires_grad_(True)
+        feed(getattr(torch, name)(Zt))
+        grads.append(Zt.grad)
+    assert torch.equal(grads[0], grads[1])

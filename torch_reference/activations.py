@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import cases
-from .layout import from_rows, to_rows
+from .layout import backward_from, from_rows, to_rows
 from .registry import Case, Entry, Reference, register
 from .tolerance import activation_backward_bound, activation_bound
 
@@ -47,7 +47,7 @@ def torch_activation_backward(
     """
     Zt = to_rows(Z, device, dtype, requires_grad=True)
     At = torch_activation(name, **params)(Zt)
-    At.backward(to_rows(dA, device, dtype))
+    backward_from(At, to_rows(dA, device, dtype))
     return from_rows(At), from_rows(Zt.grad)
 
 

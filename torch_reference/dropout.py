@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from . import cases
 from .activations import KINKED, torch_activation
 from .layers import LAYER_SHAPES, draw_forward_layer, torch_linear, torch_linear_backward
-from .layout import from_rows, to_rows
+from .layout import backward_from, from_rows, to_rows
 from .model import draw_model, dZ_request, reference_bounds, reference_pass
 from .registry import Case, Entry, Reference, register
 from .tolerance import activation_backward_bound, activation_bound, dropout_bound, linear_backward_bounds, linear_bound
@@ -59,7 +59,7 @@ def torch_dropout_with_mask(
     ``dA * D / keep_prob``; both ``(n, m)`` float64 (notes' layout)."""
     At = to_rows(A, device, dtype, requires_grad=True)
     out = At * to_rows(D, device, dtype) / keep_prob
-    out.backward(to_rows(dA, device, dtype))
+    backward_from(out, to_rows(dA, device, dtype))
     return from_rows(out), from_rows(At.grad)
 
 
@@ -205,7 +205,7 @@ def _layer_backward_entry(name: str, keep_prob: float) -> Entry:
         Zt = to_rows(Z, device, dtype, requires_grad=True)
         At = torch_activation(name)(Zt)
         At.retain_grad()
-        (At * to_rows(D, device, dtype) / keep_prob).backward(to_rows(case["dA"], device, dtype))
+        backward_from(At * to_rows(D, device, dtype) / keep_prob, to_rows(case["dA"], device, dtype))
         dA, dZ = from_rows(At.grad), from_rows(Zt.grad)
         grads = torch_linear_backward(A_prev, W, b, dZ.astype(Z.dtype), device, dtype)
         B_dA = dropout_bound(dA)
@@ -344,7 +344,7 @@ def _identity_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, R
     """PyTorch's own F.dropout with p = 1 - keep_prob = 0 (the identity), through autograd."""
     At = to_rows(case["A"], device, dtype, requires_grad=True)
     out = F.dropout(At, p=0.0, training=True)
-    out.backward(to_rows(case["dA"], device, dtype))
+    backward_from(out, to_rows(case["dA"], device, dtype))
     return {
         "A": Reference(from_rows(out), 0.0),
         "D": Reference(np.ones(case["A"].shape), 0.0),

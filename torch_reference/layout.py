@@ -58,3 +58,11 @@ def per_example_grad(t: torch.Tensor, m: int) -> np.ndarray:
     if t.grad is None:
         raise RuntimeError("no gradient was retained for this tensor (call retain_grad())")
     return m * from_rows(t.grad)
+
+
+def backward_from(out: torch.Tensor, grad: torch.Tensor) -> None:
+    """Backpropagate the upstream gradient ``grad`` (dA) into ``out``'s graph: ``out.backward(grad)``,
+    written ``(out * grad).sum().backward()``. The two give the same gradients bit for bit (the
+    sum's gradient is 1, and 1 · grad is grad), but the first call of ``backward(grad)`` imports
+    sympy through torch's shape checks: 0.4 s of every student's check."""
+    (out * grad).sum().backward()

@@ -282,22 +282,24 @@ def draw_update(rng: np.random.Generator, dims: tuple[int, ...], dtype: type) ->
     return {"parameters": params, "grads": grads, "learning_rate": 0.37}
 
 
-def sgd_step(tensors: list[torch.Tensor], lr: float) -> None:
-    """``torch.optim.SGD(tensors, lr=lr).step()``, by the kernel that step runs for these tensors
-    (``torch/optim/sgd.py::_single_tensor_sgd``: ``param.add_(grad, alpha=-lr)``), called directly.
-    Constructing an Optimizer imports ``torch._dynamo``, which takes 2 s, more than the rest of a
-    student's check; ``tests/test_registry.py`` checks that the two agree bit for bit. A torch
-    whose kernel has another signature gets the Optimizer itself."""
+def sgd_step(tensors: Sequence[torch.Tensor], lr: float, weight_decay: float = 0.0) -> None:
+    """``torch.optim.SGD(tensors, lr=lr, weight_decay=weight_decay).step()``, by the kernel that step
+    runs for these tensors (``torch/optim/sgd.py::_single_tensor_sgd``: ``grad = grad + wd·param``,
+    then ``param.add_(grad, alpha=-lr)``), called directly. Constructing an Optimizer imports
+    ``torch._dynamo``, which takes 2 s, more than the rest of a student's check;
+    ``tests/test_registry.py`` checks that the two agree bit for bit. A torch whose kernel has
+    another signature gets the Optimizer itself."""
+    tensors = list(tensors)
     try:
         from torch.optim.sgd import _single_tensor_sgd
 
         with torch.no_grad():
             _single_tensor_sgd(
-                list(tensors), [t.grad for t in tensors], [None] * len(tensors), None, None, weight_decay=0.0,
+                tensors, [t.grad for t in tensors], [None] * len(tensors), None, None, weight_decay=weight_decay,
                 momentum=0.0, lr=lr, dampening=0.0, nesterov=False, maximize=False, has_sparse_grad=False,
             )  # fmt: skip
     except (ImportError, TypeError):
-        torch.optim.SGD(list(tensors), lr=lr).step()
+        torch.optim.SGD(tensors, lr=lr, weight_decay=weight_decay).step()
 
 
 def _update_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:

@@ -39,7 +39,7 @@ from torch import nn
 from . import cases
 from .layout import bias_from_torch, to_rows, weight_from_torch
 from .losses import torch_output_loss
-from .model import ReferenceNetwork, draw_model, reference_bounds, reference_pass
+from .model import ReferenceNetwork, draw_model, reference_bounds, reference_pass, sgd_step
 from .registry import Case, Entry, Reference, register
 from .tolerance import (
     formula_difference_bound,
@@ -402,7 +402,7 @@ def _update_max_norm_oracle(case: Case, device: str, dtype: torch.dtype) -> dict
     tensors = {k: torch.tensor(v, dtype=dtype, device=device, requires_grad=True) for k, v in params.items()}
     for k, t in tensors.items():
         t.grad = torch.tensor(grads[f"d{k}"], dtype=dtype, device=device)
-    torch.optim.SGD(list(tensors.values()), lr=alpha).step()
+    sgd_step(list(tensors.values()), alpha)
     refs = {}
     for k, t in tensors.items():
         B_step = update_bound(params[k], grads[f"d{k}"], alpha)

@@ -19,7 +19,7 @@ import torch
 from .device import strict_float32
 from .layout import bias_from_torch, to_rows, weight_from_torch
 from .losses import torch_output_loss
-from .model import ReferenceNetwork
+from .model import ReferenceNetwork, sgd_step
 
 
 def torch_train(
@@ -58,7 +58,24 @@ def network_parameters(net: ReferenceNetwork) -> dict[str, np.ndarray]:
     return params
 
 
-def sgd(net: ReferenceNetwork, learning_rate: float, lambd: float, m: int) -> torch.optim.SGD:
+class SGD:
+    """``torch.optim.SGD`` over parameter groups, each step by its kernel (:func:`model.sgd_step`,
+    bit for bit the Optimizer's step without the 2 s import of ``torch._dynamo``)."""
+
+    def __init__(self, groups: list[dict], lr: float) -> None:
+        self.groups, self.lr = groups, lr
+
+    def zero_grad(self) -> None:
+        for group in self.groups:
+            for t in group["params"]:
+                t.grad = None
+
+    def step(self) -> None:
+        for group in self.groups:
+            sgd_step(group["params"], self.lr, group["weight_decay"])
+
+
+def sgd(net: ReferenceNetwork, learning_rate: float, lambd: float, m: int) -> SGD:
     """``torch.optim.SGD`` doing the notes' L2-regularized step (REG-L2-GRAD).
 
     SGD's ``weight_decay = wd`` adds ``wd · W`` to the gradient, the gradient of
@@ -70,12 +87,12 @@ def sgd(net: ReferenceNetwork, learning_rate: float, lambd: float, m: int) -> to
     weights = [linear.weight for linear in net.linears]
     biases = [linear.bias for linear in net.linears]
     groups = [{"params": weights, "weight_decay": lambd / m}, {"params": biases, "weight_decay": 0.0}]
-    return torch.optim.SGD(groups, lr=learning_rate)
+    return SGD(groups, lr=learning_rate)
 
 
 def _step(
     net: ReferenceNetwork,
-    optimizer: torch.optim.SGD,
+    optimizer: SGD,
     loss,
     Xt: torch.Tensor,
     Yt: torch.Tensor,

@@ -210,3 +210,24 @@ def test_a_latin1_file_still_loads(tmp_path: Path):
     )
     module, report = load_source(path)
     assert callable(module.sigmoid) and any("latin-1" in f for f in report.failed)
+
+
+def test_plotting_is_a_stand_in_that_does_nothing(tmp_path):
+    """matplotlib is not imported when only the definitions run; a function that plots still runs."""
+    import sys
+
+    from torch_reference.loader import load_source
+
+    path = tmp_path / "plots.py"
+    path.write_text(
+        "import numpy as np\nimport matplotlib.pyplot as plt\nfrom matplotlib import cm\n\n"
+        "def train(costs):\n    plt.plot(np.squeeze(costs))\n    plt.ylabel('cost')\n    plt.rcParams['a'] = 1\n"
+        "    plt.show()\n    return len(costs)\n"
+    )
+    had = "matplotlib.pyplot" in sys.modules
+    module, report = load_source(path)
+    assert module.train([1.0, 2.0]) == 2
+    assert report.plotting == ["matplotlib"] and "plots are not drawn" in report.summary()
+    assert had or "matplotlib.pyplot" not in sys.modules
+    module, report = load_source(path, run_all=True)  # --run-all imports it as it is
+    assert report.plotting == []

@@ -9,6 +9,10 @@ import *``. By default :func:`load_source` runs only the *definitions* of the fi
 * ``def`` and ``class`` statements;
 * module constants: an assignment whose value is a literal (``layers_dims = [5, 4, 1]``).
 
+Plotting libraries (``matplotlib``, ``pylab``, ``seaborn``, ``plotly``) are not imported then: a
+stand-in that does nothing takes their names, so that a function that plots its costs runs without
+drawing (and a check does not spend a second importing pyplot).
+
 Everything else (calls, loops, ``if __name__ == "__main__"``, plotting) is skipped,
 and :class:`LoadReport` says so in one line. ``run_all=True`` runs the whole file in
 order, as ``python file.py`` would (with IPython magics removed from notebooks).
@@ -64,6 +68,7 @@ class LoadReport:
     helper_names: list[str] = field(default_factory=list)  # names bound from course helpers
     failed: list[str] = field(default_factory=list)  # definitions that raised (one line each)
     unresolved: list[str] = field(default_factory=list)  # names its functions use, defined nowhere
+    plotting: list[str] = field(default_factory=list)  # plotting libraries replaced by a no-op stand-in
 
     def summary(self) -> str:
         """One line: what was run, skipped, replaced and missing."""
@@ -79,6 +84,8 @@ class LoadReport:
             parts.append("course helpers supplied by the checker: " + ", ".join(self.stand_ins))
         if self.helper_names:
             parts.append(f"{len(self.helper_names)} names from course helpers are not checked")
+        if self.plotting:
+            parts.append(f"{', '.join(self.plotting)} not imported (plots are not drawn)")
         if self.missing_imports:
             parts.append("missing imports: " + ", ".join(self.missing_imports))
         if self.failed:
@@ -220,11 +227,64 @@ def _bind_sibling(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], 
     return True
 
 
+#: plotting libraries: replaced, when only the definitions are run, by :class:`_NoPlot` (importing
+#: matplotlib.pyplot takes a second, and a checked function has nothing to draw)
+PLOTTING = ("matplotlib", "pylab", "seaborn", "plotly")
+
+
+class _NoPlot:
+    """Stands for a plotting module: every attribute, call and item is itself, and does nothing."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def __getitem__(self, key: Any) -> Any:
+        return self
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<{self._name}: plotting is not run by the checker>"
+
+
+def _bind_plotting(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> bool:
+    """``import matplotlib.pyplot as plt`` and the like: bind :class:`_NoPlot` stand-ins (not with
+    ``--run-all``, which runs the file as it is)."""
+    if report.run_all:
+        return False
+    if isinstance(node, ast.ImportFrom):
+        if node.level or (node.module or "").split(".")[0] not in PLOTTING:
+            return False
+        for alias in node.names:
+            if alias.name != "*":
+                namespace[alias.asname or alias.name] = _NoPlot(f"{node.module}.{alias.name}")
+        root = (node.module or "").split(".")[0]
+    else:
+        if any(a.name.split(".")[0] not in PLOTTING for a in node.names):
+            return False
+        for alias in node.names:
+            namespace[alias.asname or alias.name.split(".")[0]] = _NoPlot(alias.name if alias.asname else
+                                                                          alias.name.split(".")[0])  # fmt: skip
+        root = node.names[0].name.split(".")[0]
+    if root not in report.plotting:
+        report.plotting.append(root)
+    return True
+
+
 def _bind_import(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> None:
     """Run one import statement; on failure use a course stand-in or bind placeholders."""
     code = compile(ast.Module(body=[node], type_ignores=[]), namespace["__file__"], "exec")
     modname = node.module if isinstance(node, ast.ImportFrom) else None
-    if _bind_sibling(node, namespace, report):
+    if _bind_plotting(node, namespace, report) or _bind_sibling(node, namespace, report):
         return
     helper = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] in COURSE_HELPERS
     before = set(namespace)

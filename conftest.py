@@ -12,3 +12,17 @@ try:  # hypothesis profiles: "ci" (default, fast) and "thorough" (run with -m sl
     settings.load_profile("ci")
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
+
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def references_once():
+    """The modules that check many students' files on the same cases (test_course, test_zoo, ...)
+    compute each case's draw and PyTorch references once per module, as ``nn-verify grade`` does
+    (torch_reference/refcache.py; tests/test_grade.py checks that the cache changes no row)."""
+    from torch_reference.refcache import reference_cache
+
+    with reference_cache():
+        yield

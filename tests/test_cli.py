@@ -9,6 +9,8 @@ import torch
 
 from torch_reference.cli import main
 
+pytestmark = pytest.mark.usefixtures("references_once")  # one draw and reference per case (conftest.py)
+
 
 def test_json_report_of_selected_ids(tmp_path):
     out = tmp_path / "report.json"

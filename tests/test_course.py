@@ -29,6 +29,8 @@ from torch_reference.impl import load_impl
 from torch_reference.loader import _is_magic
 from torch_reference.registry import verify
 
+pytestmark = pytest.mark.usefixtures("references_once")  # one draw and reference per case (conftest.py)
+
 FIXTURES = Path(__file__).parent / "fixtures" / "course"
 FILES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".py", ".ipynb") and p.name != "make_notebooks.py")
 NOTEBOOKS = [p for p in FILES if p.suffix == ".ipynb"]

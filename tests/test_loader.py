@@ -231,3 +231,26 @@ def test_plotting_is_a_stand_in_that_does_nothing(tmp_path):
     assert had or "matplotlib.pyplot" not in sys.modules
     module, report = load_source(path, run_all=True)  # --run-all imports it as it is
     assert report.plotting == []
+
+
+def test_data_libraries_are_imported_when_a_function_uses_them(tmp_path):
+    """sklearn and scipy (data loading at top level, 0.8 s to import) are imported on first use."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "data_libs.py"
+    path.write_text(
+        "import numpy as np\nimport sklearn\nimport sklearn.datasets\nimport scipy.io\nfrom scipy import special\n"
+        "import h5py_not_installed_anywhere\n\n"
+        "def moons():\n    X, y = sklearn.datasets.make_moons(n_samples=5, random_state=0)\n    return X.shape\n\n"
+        "def expit(z):\n    return special.expit(z)\n"
+    )
+    code = (
+        "import sys\nfrom torch_reference.loader import load_source\n"
+        f"m, r = load_source({str(path)!r})\n"
+        "print('sklearn' in sys.modules, r.missing_imports)\n"
+        "print(m.moons(), round(float(m.expit(0.0)), 3), 'sklearn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "False ['h5py_not_installed_anywhere (line 6)']", out
+    assert out[1] == "(5, 2) 0.5 True", out

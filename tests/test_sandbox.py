@@ -20,6 +20,8 @@ from torch_reference.diagnose import write_diagnosis
 from torch_reference.impl import ImplLoadError, load_impl
 from torch_reference.sandbox import Limits, Sandbox, StudentCodeError, remote_module
 
+pytestmark = pytest.mark.usefixtures("references_once")  # one draw and reference per case (conftest.py)
+
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 FAST = ["-q", "--dtype", "float64", "--seeds", "1"]
 

@@ -16,6 +16,8 @@ import pytest
 from torch_reference.impl import load_impl
 from torch_reference.registry import entries_for, run_case
 
+pytestmark = pytest.mark.usefixtures("references_once")  # one draw and reference per case (conftest.py)
+
 ZOO = Path(__file__).parent / "zoo"
 MEMBERS = sorted(p for p in ZOO.glob("*.py") if p.name != "course_clean.py")
 

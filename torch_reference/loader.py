@@ -280,11 +280,73 @@ def _bind_plotting(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any],
     return True
 
 
+#: libraries the course's files import for their data (sklearn.datasets, scipy.io, h5py, PIL) and
+#: that take up to a second each to import: when only the definitions are run, they are imported the
+#: first time a function uses them (a missing one is still reported at once)
+LAZY = ("sklearn", "scipy", "h5py", "PIL", "pandas", "imageio", "skimage", "cv2", "tensorflow", "keras")
+
+
+class _Lazy(types.ModuleType):
+    """A module imported on first use (of an attribute, or a call for a name taken from it)."""
+
+    def __init__(self, name: str, attr: str | None = None) -> None:
+        super().__init__(name if attr is None else f"{name}.{attr}")
+        self.__dict__["_nn_lazy"] = (name, attr)
+
+    def _real(self) -> Any:
+        name, attr = self.__dict__["_nn_lazy"]
+        module = importlib.import_module(name)
+        if attr is None:
+            return module
+        if hasattr(module, attr):
+            return getattr(module, attr)
+        return importlib.import_module(f"{name}.{attr}")
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") and attr != "__version__":
+            raise AttributeError(attr)
+        return getattr(self._real(), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._real()(*args, **kwargs)
+
+
+def _bind_lazy(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> bool:
+    """``import sklearn.datasets``, ``from scipy import ndimage``: bind :class:`_Lazy` proxies, if the
+    library is installed (not with ``--run-all``)."""
+    if report.run_all:
+        return False
+    if isinstance(node, ast.ImportFrom):
+        if node.level or (node.module or "").split(".")[0] not in LAZY or any(a.name == "*" for a in node.names):
+            return False
+        if importlib.util.find_spec((node.module or "").split(".")[0]) is None:
+            return False  # not installed: the import fails and is reported as before
+        for alias in node.names:
+            namespace[alias.asname or alias.name] = _Lazy(node.module or "", alias.name)
+        return True
+    roots = {a.name.split(".")[0] for a in node.names}
+    if not roots <= set(LAZY) or any(importlib.util.find_spec(r) is None for r in roots):
+        return False
+    for alias in node.names:
+        if alias.asname:
+            namespace[alias.asname] = _Lazy(alias.name)
+        else:
+            root = alias.name.split(".")[0]
+            lazy = namespace.get(root)
+            if not isinstance(lazy, _Lazy):
+                namespace[root] = lazy = _Lazy(root)
+            if "." in alias.name:  # import sklearn.datasets: sklearn.datasets works when used
+                lazy.__dict__[alias.name.split(".")[1]] = _Lazy(root, alias.name.split(".", 1)[1])
+    return True
+
+
 def _bind_import(node: ast.Import | ast.ImportFrom, namespace: dict[str, Any], report: LoadReport) -> None:
     """Run one import statement; on failure use a course stand-in or bind placeholders."""
     code = compile(ast.Module(body=[node], type_ignores=[]), namespace["__file__"], "exec")
     modname = node.module if isinstance(node, ast.ImportFrom) else None
     if _bind_plotting(node, namespace, report) or _bind_sibling(node, namespace, report):
+        return
+    if _bind_lazy(node, namespace, report):
         return
     helper = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] in COURSE_HELPERS
     before = set(namespace)

@@ -44,6 +44,8 @@ def nn_verify(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str,
         ("signal_in_call", "crashed with SIGSEGV during linear_forward()"),
         ("memory_hog", "linear_forward ran out of memory (MemoryError; the limit is 2048 MiB)"),
         ("loop_in_call", "timed out: linear_backward() ran past the limit of 1 s"),
+        ("pickle_bomb", "linear_forward returned something that cannot be sent back: it holds an object of "
+         "builtins.print"),
     ],
 )
 def test_a_call_that_exits_crashes_or_hangs_is_an_error_row(capsys, name, expected):
@@ -55,6 +57,8 @@ def test_a_call_that_exits_crashes_or_hangs_is_an_error_row(capsys, name, expect
     assert seconds < 30  # one time limit, not one per case: the function is not called again
     if name == "loop_in_call":
         assert "(not called again)" in out
+    if name == "pickle_bomb":  # its __reduce__ never ran here: it would have printed a forged verdict
+        assert "103 of 103" not in out
 
 
 # ------------------------------------------------------------------ loading

@@ -105,6 +105,40 @@ class _Drain(threading.Thread):
         return b"".join(self.tail)[-OUTPUT_TAIL:].decode("utf-8", "replace")
 
 
+#: what may come back from the child: NumPy's arrays, scalars and dtypes, the builtin containers and
+#: exceptions, the loader's report. Anything else (an object whose __reduce__ would run code here)
+#: is refused: unpickling a student's object in the checker's process would let it decide the verdict.
+_NUMPY_GLOBALS = {
+    ("numpy", "dtype"), ("numpy", "ndarray"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.numeric", "_frombuffer"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy.linalg", "LinAlgError"),
+    ("numpy.exceptions", "AxisError"), ("numpy._core._exceptions", "_UFuncNoLoopError"),
+    ("torch_reference.loader", "LoadReport"), ("collections", "OrderedDict"),
+}  # fmt: skip
+_BUILTIN_TYPES = {"set", "frozenset", "complex", "slice", "range", "bytearray", "list", "dict", "tuple"}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _NUMPY_GLOBALS:
+            return super().find_class(module, name)
+        if module == "builtins":
+            import builtins
+
+            value = getattr(builtins, name, None)
+            if name in _BUILTIN_TYPES or (isinstance(value, type) and issubclass(value, BaseException)):
+                return value
+        raise pickle.UnpicklingError(f"{module}.{name}")
+
+
+def safe_loads(data: bytes) -> Any:
+    """``pickle.loads`` of what the child sent, restricted to :data:`_NUMPY_GLOBALS` and builtins."""
+    import io
+
+    return _SafeUnpickler(io.BytesIO(data)).load()
+
+
 def _rebuild(info: dict[str, Any]) -> BaseException:
     """The child's exception as an exception of this process, of the same type where it can be."""
     if info.get("object") is not None:  # in process: the exception itself, with its traceback
@@ -112,7 +146,7 @@ def _rebuild(info: dict[str, Any]) -> BaseException:
     exc: BaseException | None = None
     if info.get("pickled") is not None:
         try:
-            exc = pickle.loads(info["pickled"])
+            exc = safe_loads(info["pickled"])
         except Exception:
             exc = None
     if exc is None:
@@ -178,9 +212,10 @@ class Sandbox:
             reply = self._reply(what, self.limits.load - (time.perf_counter() - start), start)
         except StudentCodeError as exc:
             raise LoadError(f"{self.spec}: {exc}") from None
-        if "load_error" in reply:
+        if "load_error" in reply or "manifest" not in reply:
             self._stop()
-            raise LoadError(reply["load_error"])
+            raise LoadError(reply.get("load_error") or f"{self.spec}: its names could not be read: "
+                            f"{reply.get('unsendable', reply)}")  # fmt: skip
         self.load_seconds = time.perf_counter() - start
         return reply
 
@@ -195,7 +230,13 @@ class Sandbox:
             data = None
         elapsed = time.perf_counter() - start
         if data is not None:
-            return pickle.loads(data)
+            try:
+                return safe_loads(data)
+            except pickle.UnpicklingError as exc:
+                return {"unsendable": f"it holds an object of {exc} (only numbers, strings, None, NumPy arrays "
+                        "and lists, tuples and dicts of them are taken back)"}  # fmt: skip
+            except Exception as exc:
+                return {"unsendable": f"{type(exc).__name__}: {exc}"}
         if proc.poll() is None and not ready:
             self._kill()
             kind = "timeout"

@@ -163,14 +163,31 @@ def _parameters(func: Any) -> list[tuple[str, int, bool, Any]] | None:
         return None
     out = []
     for p in sig.parameters.values():
-        default = p.default
-        if default is not p.empty:
-            try:
-                pickle.dumps(default)
-            except Exception:
-                default = repr(default)
+        default = None if p.default is p.empty else p.default
+        if not _plain(default):
+            default = repr(default)  # what the parent reads of a default is its value, if a literal
         out.append((p.name, int(p.kind), p.default is not p.empty, default))
     return out
+
+
+def _plain(value: Any) -> bool:
+    """A literal the parent may be sent: None, a bool, int, float or str, or a tuple or list of them."""
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    return type(value) in (tuple, list) and all(_plain(v) for v in value)
+
+
+def _data(value: Any, depth: int = 0) -> bool:
+    """Numbers, strings, numeric arrays and containers of them: what the parent takes back."""
+    if depth > _DEPTH:
+        return False
+    if _plain(value) or (type(value) is np.ndarray and not value.dtype.hasobject) or isinstance(value, np.generic):
+        return True
+    if type(value) in (tuple, list):
+        return all(_data(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(_plain(k) and _data(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def describe(module: types.ModuleType, path: str | None) -> dict[str, Any]:
@@ -185,7 +202,7 @@ def describe(module: types.ModuleType, path: str | None) -> dict[str, Any]:
             continue
         if entry is not None:
             functions[name] = entry
-        elif isinstance(value, (int, float, str, bool, tuple, list, dict, np.ndarray, type(None))):
+        elif _data(value):
             try:
                 if len(pickle.dumps(value)) < 1 << 20:
                     constants[name] = value

@@ -1,4 +1,4 @@
-"""The contract of DESIGN.md, for every public function of scratch_nn:
+"""The contract (scratch_nn's names and signatures), for every public function of scratch_nn:
 
 * float32 in -> float32 out, float64 in -> float64 out (no silent upcast);
 * inputs are never modified in place;

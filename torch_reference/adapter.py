@@ -1,4 +1,4 @@
-"""Presenting a user's module through the contract of DESIGN.md.
+"""Presenting a user's module through the contract (scratch_nn's names and signatures).
 
 Students write the course's spellings and signatures, not ours. The adapter
 accepts, for any module:

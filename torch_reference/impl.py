@@ -16,7 +16,7 @@ from .sandbox import InProcess, Limits, Sandbox, remote_module
 
 DEFAULT_IMPL = "scratch_nn"
 
-#: the contract functions of DESIGN.md (and the project's documented extras)
+#: the contract's functions (scratch_nn's public names, README: *Using scratch_nn*)
 CONTRACT = [
     "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "linear",
     "sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "elu_backward",

@@ -4,7 +4,7 @@ An :class:`Entry` says, for one catalogue ID (and optionally one variant of it):
 
 * ``draw(rng, shape, dtype)`` -> a case: the NumPy inputs, in the notes' layout;
 * ``run(impl, case)`` -> what the implementation under test computes, by name
-  (``{"A": ..., "dZ": ...}``), through the contract functions of DESIGN.md;
+  (``{"A": ..., "dZ": ...}``), through the contract's functions (scratch_nn's names);
 * ``oracle(case, device, dtype)`` -> what PyTorch computes for the same names,
   each a :class:`Reference` with its rounding-error bound (see ``tolerance.py``);
 * ``shapes``: the shapes every case is drawn at; ``needs``: the contract

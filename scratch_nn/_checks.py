@@ -78,6 +78,18 @@ def check_plain_array(name: str, x: np.ndarray) -> None:
         )
 
 
+def as_real(name: str, x: object, what: str = "") -> float:
+    """A real number as a Python float: a Python int/float, a NumPy integer/floating scalar or a 0-d
+    integer/float array (plain ndarray); TypeError for anything else, ``bool`` (and a 0-d bool array)
+    included. NaN and inf pass here: :func:`check_real` and each caller's range check decide."""
+    if isinstance(x, np.ndarray) and x.ndim == 0 and type(x) is np.ndarray and x.dtype.kind in "iuf":
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        why = f" ({what})" if what else ""
+        raise TypeError(f"{name} must be a real number{why}, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
 def check_real(
     name: str,
     x: object,
@@ -94,11 +106,7 @@ def check_real(
     (NEP 50) ``float32_array * np.float64(0.1)`` is float64, while ``* 0.1`` stays float32.
     """
     why = f" ({what})" if what else ""
-    if isinstance(x, np.ndarray) and x.ndim == 0 and type(x) is np.ndarray and x.dtype.kind in "iuf":
-        x = x[()]
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number{why}, got {type(x).__name__} {x!r}")
-    value = float(x)
+    value = as_real(name, x, what)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number{why}, got {value}")
     if positive and not value > 0:
@@ -106,6 +114,32 @@ def check_real(
     if nonnegative and not value >= 0:
         raise ValueError(f"{name} must be >= 0{why}, got {value}")
     return value
+
+
+def check_count(name: str, n: object, minimum: int = 1, what: str = "") -> int:
+    """Return a count (a layer width, an iteration count, m, ...) as a Python int, or raise.
+
+    TypeError unless ``n`` is a Python or NumPy integer (``bool`` is not a count, nor is ``3.0``);
+    ValueError if it is below ``minimum``.
+    """
+    why = f" ({what})" if what else ""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}{why}, got {type(n).__name__} {n!r}")
+    if n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}{why}, got {n}")
+    return int(n)
+
+
+def check_float_dtype(name: str, dtype: object) -> np.dtype:
+    """Return ``dtype`` as ``np.dtype(float32)`` or ``np.dtype(float64)``; TypeError for anything else
+    (an integer or bool dtype, float16, an unknown name; ``None``, which NumPy would read as float64)."""
+    try:
+        resolved = np.dtype(dtype) if dtype is not None else None
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved not in FLOAT_DTYPES:  # (np.dtype == None compares None as float64)
+        raise TypeError(f"{name} must be float32 or float64 (np.float32, np.float64), got {dtype!r}")
+    return resolved
 
 
 def check_array(name: str, x: object, ndim: int = 2, finite: bool = False) -> np.ndarray:
@@ -126,7 +160,19 @@ def check_array(name: str, x: object, ndim: int = 2, finite: bool = False) -> np
 
 
 def check_finite(name: str, x: np.ndarray) -> None:
-    """Raise ValueError naming the first NaN/inf entry of ``x``."""
+    """Raise ValueError naming the first NaN/inf entry of ``x``.
+
+    One reduction, no boolean temporary, in the common (finite) case: the sum of the entries. A sum
+    propagates every non-finite entry (NaN + anything is NaN, inf + -inf is NaN, inf + finite is inf),
+    so a finite sum proves every entry finite: no false negative. A non-finite sum can also come from
+    finite entries that overflow when added (float32 ``3e38 + 3e38``), so it only triggers the exact
+    element-wise scan, which decides, and names the first bad index. (``np.isfinite(x).all()`` would
+    allocate a boolean array of x's size on every call; ``x.min()`` and ``x.max()`` are two passes.)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow or inf - inf here is not the caller's business
+        total = np.add.reduce(x, axis=None)
+    if np.isfinite(total):
+        return
     bad = ~np.isfinite(x)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -159,7 +205,7 @@ def check_examples(name: str, x: np.ndarray) -> int:
     return m
 
 
-def check_labels(name: str, Y: object, like: np.ndarray, values: str) -> np.ndarray:
+def check_labels(name: str, Y: object, like: np.ndarray, values: str, like_name: str = "AL") -> np.ndarray:
     """Validate labels Y against predictions ``like`` (same shape) and return them as
     ``like.dtype``.
 
@@ -170,9 +216,12 @@ def check_labels(name: str, Y: object, like: np.ndarray, values: str) -> np.ndar
     if not isinstance(Y, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(Y).__name__}")
     check_plain_array(name, Y)
-    check_shape(name, Y, like.shape, "labels must have the predictions' shape")
+    if Y.shape != like.shape:
+        raise ValueError(
+            f"{name} has shape {Y.shape} but {like_name} has {like.shape}: labels must have the predictions' shape"
+        )
     if Y.dtype.kind == "f" and Y.dtype != like.dtype:
-        raise TypeError(f"{name} is {Y.dtype} but the predictions are {like.dtype}")
+        raise TypeError(f"{name} is {Y.dtype} but {like_name} is {like.dtype}: cast one of them explicitly")
     if Y.dtype.kind not in "biuf":
         raise TypeError(f"{name} has dtype {Y.dtype}; expected bool, integer or float labels")
     check_finite(name, Y.astype(like.dtype, copy=False))
@@ -212,7 +261,12 @@ def check_parameters(parameters: Mapping[str, np.ndarray]) -> int:
     for l in range(1, L + 1):
         W = check_array(f"W{l}", parameters[f"W{l}"], finite=True)
         b = check_array(f"b{l}", parameters[f"b{l}"], finite=True)
-        check_shape(f"b{l}", b, (W.shape[0], 1), f"b{l} is a column (n[{l}], 1)")
+        if W.size == 0:
+            raise ValueError(f"W{l} has shape {W.shape}: every layer has at least one unit and one input")
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(
+                f"b{l} has shape {b.shape} but W{l} is {W.shape}: b{l} is a column (n[{l}], 1) = ({W.shape[0]}, 1)"
+            )
         if l > 1:
             n_prev = parameters[f"W{l - 1}"].shape[0]
             if W.shape[1] != n_prev:

@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import FLOAT_DTYPES, check_plain_array, check_real, check_same_dtype, check_shape
+from ._checks import FLOAT_DTYPES, check_plain_array, check_real, check_same_dtype
 
 Convention = Literal["notes", "pytorch"]
 CONVENTIONS = ("notes", "pytorch")
@@ -81,7 +81,8 @@ def _check_backward(dA: object, Z: object, ndim: int | None = None) -> tuple[np.
     """``dA`` and ``Z`` as operands (see :func:`as_operand`), of one shape and one dtype."""
     Z = as_operand("Z", Z, ndim)
     dA = as_operand("dA", dA, ndim)
-    check_shape("dA", dA, Z.shape, "dA[l] and Z[l] are both (n[l], m)")
+    if dA.shape != Z.shape:
+        raise ValueError(f"dA has shape {dA.shape} but Z has {Z.shape}: dA[l] and Z[l] are both (n[l], m)")
     check_same_dtype(dA=dA, Z=Z)
     return dA, Z
 
@@ -214,6 +215,8 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     so no exponent is positive and nothing overflows.
     """
     Z = as_operand("Z", Z, ndim=2)
+    if Z.shape[0] == 0:
+        raise ValueError(f"Z has shape {Z.shape}: softmax needs at least one class (row)")
     with np.errstate(under="ignore"):
         e = np.exp(Z - Z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
@@ -227,6 +230,8 @@ def softmax_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     collapses to ``dZ = A - Y`` (BWD-DZL), which is what the model uses.
     """
     dA, Z = _check_backward(dA, Z, ndim=2)
+    if Z.shape[0] == 0:
+        raise ValueError(f"Z has shape {Z.shape}: softmax needs at least one class (row)")
     a = softmax(Z)
     return a * (dA - (a * dA).sum(axis=0, keepdims=True))
 
@@ -256,10 +261,11 @@ ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray
 }
 
 
-def check_activation(name: object) -> str:
-    """Return ``name`` if it is a known activation, else raise ValueError listing them."""
+def check_activation(name: object, argument: str = "activation") -> str:
+    """Return ``name`` if it is a known activation, else raise ValueError naming the ``argument``
+    that held it and listing the known ones."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {name!r} ({argument}); expected one of {sorted(ACTIVATIONS)}")
     return name
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_plain_array
+from ._checks import check_float_dtype, check_plain_array
 
 
 def one_hot(labels: np.ndarray, num_classes: int | None = None, dtype: type = np.float64) -> np.ndarray:
@@ -20,6 +20,7 @@ def one_hot(labels: np.ndarray, num_classes: int | None = None, dtype: type = np
         raise TypeError(f"num_classes must be None or an integer, got {type(num_classes).__name__} {num_classes!r}")
     if num_classes is not None and num_classes < 0:
         raise ValueError(f"num_classes must be >= 0, got {num_classes}")
+    dtype = check_float_dtype("dtype", dtype)
     if isinstance(labels, np.ndarray):
         check_plain_array("labels", labels)
     from_list = not isinstance(labels, np.ndarray)

@@ -39,7 +39,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import RNG, check_array, check_rng, check_same_dtype, check_shape, uniform
+from ._checks import (
+    RNG,
+    as_real,
+    check_array,
+    check_count,
+    check_examples,
+    check_float_dtype,
+    check_plain_array,
+    check_rng,
+    check_same_dtype,
+    uniform,
+)
 
 
 def check_keep_prob(keep_prob: object, dtype: type | np.dtype | None = None) -> float:
@@ -53,9 +64,9 @@ def check_keep_prob(keep_prob: object, dtype: type | np.dtype | None = None) -> 
     epsilon is a ValueError too: it keeps (almost surely) no unit, and in float32 ``1e-50``
     rounds to 0, so ``A * D / keep_prob`` would be ``0 / 0 = NaN``.
     """
-    if isinstance(keep_prob, (bool, np.bool_)) or not isinstance(keep_prob, (int, float, np.integer, np.floating)):
-        raise TypeError(f"keep_prob must be a real number in (0, 1], got {type(keep_prob).__name__}")
-    keep_prob = float(keep_prob)
+    keep_prob = as_real("keep_prob", keep_prob, "in (0, 1], the probability of keeping a unit")
+    if dtype is not None:
+        dtype = check_float_dtype("dtype", dtype)
     if not (0.0 < keep_prob <= 1.0):  # also rejects NaN
         raise ValueError(
             f"keep_prob must lie in (0, 1] (the probability of KEEPING a unit), got {keep_prob}; "
@@ -73,7 +84,7 @@ def _check_rng(rng: object) -> RNG:
     return check_rng(rng, "dropout")
 
 
-def dropout_mask(shape: tuple[int, ...], keep_prob: float, rng: RNG, dtype: type | np.dtype = np.float64) -> np.ndarray:
+def dropout_mask(shape: tuple[int, int], keep_prob: float, rng: RNG, dtype: type | np.dtype = np.float64) -> np.ndarray:
     """DROP-MASK: ``D = (U < keep_prob)`` with ``U`` ~ Uniform[0, 1) of ``shape``.
 
     Args: ``shape`` the activation's shape ``(n[l], m)``; ``keep_prob`` in (0, 1];
@@ -83,12 +94,18 @@ def dropout_mask(shape: tuple[int, ...], keep_prob: float, rng: RNG, dtype: type
     Returns: ``D`` of ``shape`` and ``dtype``, entries exactly 0.0 or 1.0.
     """
     rng = _check_rng(rng)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    dtype = check_float_dtype("dtype", dtype)
     keep_prob = check_keep_prob(keep_prob, dtype)
-    U = uniform(rng, tuple(shape))
+    shape = _check_mask_shape(shape)
+    U = uniform(rng, shape)
     return (U < keep_prob).astype(dtype)
+
+
+def _check_mask_shape(shape: object) -> tuple[int, int]:
+    """The mask's shape ``(n[l], m)``: a tuple or list of two positive integers."""
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise TypeError(f"shape must be the activation's shape (n[l], m), a pair of integers, got {shape!r}")
+    return (check_count("shape[0]", shape[0], 1, "n[l]"), check_count("shape[1]", shape[1], 1, "m"))
 
 
 def dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +119,7 @@ def dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarr
     ``keep_prob = 1`` returns a copy of A and a mask of ones (DROP-EXPECT).
     """
     check_array("A", A, finite=True)
+    check_examples("A", A)
     keep_prob = check_keep_prob(keep_prob, A.dtype)
     rng = _check_rng(rng)
     D = dropout_mask(A.shape, keep_prob, rng, A.dtype)
@@ -112,12 +130,17 @@ def dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarr
 def _check_mask(D: object, dA: np.ndarray) -> np.ndarray:
     if not isinstance(D, np.ndarray):
         raise TypeError(f"D must be the numpy mask returned by dropout_forward, got {type(D).__name__}")
+    check_plain_array("D", D)
     if D.dtype != dA.dtype:
         raise TypeError(
             f"D has dtype {D.dtype} but dA is {dA.dtype}: the mask must have the activations' dtype "
             f"(an integer or bool mask would be silently converted; use D.astype(dA.dtype))"
         )
-    check_shape("D", D, dA.shape, "the mask has A[l]'s full shape (n[l], m), one entry per unit and example")
+    if D.shape != dA.shape:
+        raise ValueError(
+            f"D has shape {D.shape} but dA has {dA.shape}: the mask has A[l]'s full shape (n[l], m), one entry per "
+            "unit and example"
+        )
     if not np.isin(D, (0.0, 1.0)).all():
         bad = D[~np.isin(D, (0.0, 1.0))].flat[0]
         raise ValueError(

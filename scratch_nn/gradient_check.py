@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_array, check_parameters, check_real
+from ._checks import FLOAT_DTYPES, check_array, check_parameters, check_plain_array, check_real, check_same_dtype
 from .losses import model_cost
-from .model import layer_activations, model_backward, model_forward
+from .model import check_xy, layer_activations, model_backward, model_forward
 
 #: the step ε of the centered differences (see the module docstring for why not the course's 1e-7)
 EPSILON = 1e-5
@@ -58,13 +58,10 @@ def dictionary_to_vector(parameters: Mapping[str, np.ndarray]) -> tuple[np.ndarr
 
 def vector_to_dictionary(theta: np.ndarray, layout: Sequence[tuple[str, tuple]]) -> dict[str, np.ndarray]:
     """Undo :func:`dictionary_to_vector`: the column θ (N, 1) back to ``{key: array of its shape}``."""
-    check_array("theta", theta)
+    check_array("theta", theta, finite=True)
     if theta.shape[1] != 1:
         raise ValueError(f"theta must be a column (N, 1), got shape {theta.shape}")
-    try:
-        sizes = [int(np.prod(shape)) for _key, shape in layout]
-    except (TypeError, ValueError):
-        raise TypeError("layout must be the list [(key, shape), ...] returned by dictionary_to_vector") from None
+    sizes = _layout_sizes(layout)
     if sum(sizes) != theta.shape[0]:
         raise ValueError(f"theta has {theta.shape[0]} entries, the layout {sum(sizes)}")
     out, start = {}, 0
@@ -74,12 +71,33 @@ def vector_to_dictionary(theta: np.ndarray, layout: Sequence[tuple[str, tuple]])
     return out
 
 
+def _layout_sizes(layout: object) -> list[int]:
+    """The entry counts of a layout ``[(key, shape), ...]`` (string keys, shapes of non-negative ints)."""
+    rule = "layout must be the list [(key, shape), ...] returned by dictionary_to_vector"
+    if not isinstance(layout, (list, tuple)):
+        raise TypeError(f"{rule}, got {type(layout).__name__}")
+    sizes = []
+    for i, entry in enumerate(layout):
+        if not (isinstance(entry, (tuple, list)) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise TypeError(f"{rule}: layout[{i}] is {entry!r}")
+        shape = entry[1]
+        if not (
+            isinstance(shape, tuple)
+            and all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 0 for n in shape)
+        ):
+            raise TypeError(f"{rule}: layout[{i}]'s shape is {shape!r}, not a tuple of non-negative integers")
+        sizes.append(int(np.prod(shape, dtype=np.int64)))
+    return sizes
+
+
 def gradients_to_vector(grads: Mapping[str, np.ndarray], layout: Sequence[tuple[str, tuple]]) -> np.ndarray:
     """``dW1, db1, ...`` stacked into one column in the order of ``layout``; each must have its parameter's shape."""
+    _layout_sizes(layout)
     _check_grads(grads, [key for key, _shape in layout])
     for key, shape in layout:
         if grads[f"d{key}"].shape != shape:
             raise ValueError(f"d{key} has shape {grads[f'd{key}'].shape}, but {key} has {shape}")
+    check_same_dtype(**{f"d{key}": grads[f"d{key}"] for key, _ in layout})
     return np.concatenate([grads[f"d{key}"].reshape(-1, 1) for key, _ in layout])
 
 
@@ -91,7 +109,7 @@ def _check_grads(grads: object, keys: Sequence[str]) -> None:
     if missing:
         raise ValueError(f"grads is missing {missing} (need d<key> for every parameter: dW1, db1, ...)")
     for k in keys:
-        check_array(f"d{k}", grads[f"d{k}"], ndim=np.ndim(grads[f"d{k}"]))
+        check_array(f"d{k}", grads[f"d{k}"], ndim=np.ndim(grads[f"d{k}"]), finite=True)
 
 
 def check_epsilon(epsilon: object) -> float:
@@ -106,6 +124,7 @@ def centered_difference(J: Callable[[np.ndarray], float], theta: np.ndarray, eps
     Returns: ``gradapprox`` of ``theta``'s shape and dtype. ``theta`` is not modified (each perturbed
     point is a fresh copy).
     """
+    _check_J(J)
     if not isinstance(theta, np.ndarray):
         raise TypeError(f"theta must be a numpy.ndarray, got {type(theta).__name__}")
     check_array("theta", theta, ndim=theta.ndim, finite=True)
@@ -119,15 +138,35 @@ def centered_difference(J: Callable[[np.ndarray], float], theta: np.ndarray, eps
     return gradapprox
 
 
+def _check_J(J: object) -> None:
+    if not callable(J):
+        raise TypeError(f"J must be a function (the scalar cost of the perturbed array), got {type(J).__name__}")
+
+
+def _gradient_operand(name: str, x: object) -> np.ndarray:
+    """A gradient to compare: a plain float ndarray (any shape, 0-d included) or a real number, finite."""
+    if isinstance(x, np.ndarray):
+        check_plain_array(name, x)
+    elif isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64 (or a real number), got "
+                        f"{type(x).__name__}")  # fmt: skip
+    x = np.asarray(x, dtype=np.float64) if not isinstance(x, np.ndarray) else x
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} has dtype {x.dtype}; expected float32 or float64")
+    return check_array(name, x, ndim=x.ndim, finite=True)
+
+
 def relative_difference(grad: np.ndarray, gradapprox: np.ndarray) -> float:
     """``‖grad - gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂)``; 0 when both are zero.
 
     The shapes must be equal: a ``db`` of shape (n,) against a (n, 1) approximation is a bug to
-    report, not something to broadcast into an (n, n) difference.
+    report, not something to broadcast into an (n, n) difference. Both are plain float arrays (or
+    real numbers), finite: a NaN gradient has no relative difference, it is the bug itself.
     """
-    grad, gradapprox = np.asarray(grad), np.asarray(gradapprox)
+    grad, gradapprox = _gradient_operand("grad", grad), _gradient_operand("gradapprox", gradapprox)
     if grad.shape != gradapprox.shape:
         raise ValueError(f"grad has shape {grad.shape} but gradapprox has {gradapprox.shape}")
+    check_same_dtype(grad=grad, gradapprox=gradapprox)
     numerator = np.linalg.norm(grad - gradapprox)
     denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
     return float(numerator / denominator) if denominator > 0 else 0.0
@@ -150,6 +189,7 @@ def numerical_gradients(
 ) -> dict[str, np.ndarray]:
     """Centered differences of ``J(parameters)`` for every parameter: ``{"dW1": ..., "db1": ..., ...}``,
     each of its parameter's shape."""
+    _check_J(J)
     check_parameters(parameters)
     check_epsilon(epsilon)
     approx = {}
@@ -207,10 +247,15 @@ def gradient_check(
     """
     L = check_parameters(parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
+    check_xy(X, Y, parameters, L, g[-1])  # before any perturbed cost is computed
     check_epsilon(epsilon)
-    check_real("threshold", threshold, positive=True, what="the relative difference that passes")
+    threshold = check_real("threshold", threshold, positive=True, what="the relative difference that passes")
     if grads is not None:
         _check_grads(grads, list(parameters))
+        for key in parameters:
+            if grads[f"d{key}"].shape != parameters[key].shape:
+                raise ValueError(f"d{key} has shape {grads[f'd{key}'].shape}, but {key} has {parameters[key].shape}")
+            check_same_dtype(**{f"d{key}": grads[f"d{key}"], key: parameters[key]})
     if grads is None:
         AL, caches = model_forward(X, parameters, activations=g)
         grads = model_backward(AL, Y, caches, activations=g)

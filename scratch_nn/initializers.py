@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import RNG, check_real, check_rng, standard_normal
+from ._checks import RNG, check_float_dtype, check_real, check_rng, standard_normal
 
 INIT_METHODS = ("zeros", "small", "xavier", "he")
 
@@ -55,6 +55,7 @@ def _check_dim(name: str, n: object) -> int:
     if n <= 0:
         raise ValueError(f"{name} must be a positive integer (a layer width), got {n}")
     return int(n)
+
 
 
 def _check_scale(scale: object) -> float:
@@ -103,15 +104,18 @@ def initialize_parameters(
             f"{layer_dims!r}"
         )
     dims = list(layer_dims)
-    if len(dims) < 2 or not all(
-        isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n > 0 for n in dims
-    ):
-        raise ValueError(f"layer_dims must be at least two positive integers (not bools), got {layer_dims!r}")
+    rule = "layer_dims must be at least two positive integers [n[0], ..., n[L]]"
+    for i, n in enumerate(dims):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{rule} (not bools or floats): layer_dims[{i}] is {type(n).__name__} {n!r}")
+        if n <= 0:
+            raise ValueError(f"{rule}: layer_dims[{i}] is {n}")
+    if len(dims) < 2:
+        raise ValueError(f"{rule}, got {layer_dims!r}")
+    dims = [int(n) for n in dims]
     _check_method(method)
     scale = _check_scale(scale)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    dtype = check_float_dtype("dtype", dtype)
     if method != "zeros":
         check_rng(rng, f"method {method!r}")
 

@@ -19,24 +19,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_examples, check_same_dtype, check_shape
+from ._checks import check_array, check_examples, check_same_dtype
+from ._linalg import matmul
 from .activations import Convention, activation_backward, activation_forward, check_activation
 
 LinearCache = tuple[np.ndarray, np.ndarray, np.ndarray]
 ActivationCache = tuple[LinearCache, np.ndarray]
 
 
-def _check_layer(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> int:
+def _check_layer(A_prev: object, W: object, b: object) -> int:
+    """A[l-1], W[l], b[l] of one layer: float arrays of one dtype, finite, that chain; returns m."""
     check_array("A_prev", A_prev, finite=True)
     check_array("W", W, finite=True)
     check_array("b", b, finite=True)
     m = check_examples("A_prev", A_prev)
+    if W.size == 0:
+        raise ValueError(f"W has shape {W.shape}: a layer has at least one unit and one input")
     if W.shape[1] != A_prev.shape[0]:
         raise ValueError(
             f"W {W.shape} and A_prev {A_prev.shape} do not chain: W[l] is (n[l], n[l-1]) "
             f"and A[l-1] is (n[l-1], m), so W.shape[1] must equal A_prev.shape[0]"
         )
-    check_shape("b", b, (W.shape[0], 1), "b[l] is a column (n[l], 1), broadcast over the m columns")
+    if b.shape != (W.shape[0], 1):
+        raise ValueError(
+            f"b has shape {b.shape} but W is {W.shape}: b[l] is a column (n[l], 1) = ({W.shape[0]}, 1), broadcast "
+            "over the m columns"
+        )
     check_same_dtype(A_prev=A_prev, W=W, b=b)
     return m
 
@@ -48,8 +56,13 @@ def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np
     Returns: ``Z`` (n[l], m) and ``cache = (A_prev, W, b)``.
     """
     _check_layer(A_prev, W, b)
-    Z = W @ A_prev + b
-    return Z, (A_prev, W, b)
+    return _linear_forward(A_prev, W, b), (A_prev, W, b)
+
+
+def _linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """LIN-FWD, bare: ``Z = W A_prev + b`` on arrays the caller has checked (model_forward checks the
+    parameters and X once, so its layers do not re-scan them)."""
+    return matmul(W, A_prev) + b
 
 
 def linear_activation_forward(
@@ -76,6 +89,25 @@ def _check_cache(cache: object, kind: str) -> None:
         )
 
 
+def _check_dZ(dZ: object, W: np.ndarray, m: int, name: str = "dZ") -> None:
+    check_array(name, dZ, finite=True)
+    if dZ.shape != (W.shape[0], m):
+        raise ValueError(
+            f"{name} has shape {dZ.shape} but the cache's Z = W A_prev + b is {(W.shape[0], m)}: "
+            f"{name}[l] has Z[l]'s shape (n[l], m)"
+        )
+    check_same_dtype(**{name: dZ, "W": W})
+
+
+def _linear_backward(dZ: np.ndarray, A_prev: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BWD-DW, BWD-DB, BWD-DA, bare: the arrays are the caller's to have checked."""
+    m = A_prev.shape[1]
+    dW = (1 / m) * matmul(dZ, A_prev.T)
+    db = (1 / m) * np.sum(dZ, axis=1, keepdims=True)
+    dA_prev = matmul(W.T, dZ)
+    return dA_prev, dW, db
+
+
 def linear_backward(dZ: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BWD-DW, BWD-DB, BWD-DA: the gradients of the linear step of layer l.
 
@@ -90,14 +122,8 @@ def linear_backward(dZ: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.
         raise TypeError("linear_backward takes the linear cache (A_prev, W, b)")
     A_prev, W, b = cache
     m = _check_layer(A_prev, W, b)
-    check_array("dZ", dZ, finite=True)
-    check_shape("dZ", dZ, (W.shape[0], m), "dZ[l] has Z[l]'s shape (n[l], m)")
-    check_same_dtype(dZ=dZ, W=W)
-
-    dW = (1 / m) * (dZ @ A_prev.T)
-    db = (1 / m) * np.sum(dZ, axis=1, keepdims=True)
-    dA_prev = W.T @ dZ
-    return dA_prev, dW, db
+    _check_dZ(dZ, W, m)
+    return _linear_backward(dZ, A_prev, W)
 
 
 def linear_activation_backward(
@@ -115,7 +141,12 @@ def linear_activation_backward(
         raise TypeError("linear_activation_backward takes the cache ((A_prev, W, b), Z)")
     linear_cache, Z = cache
     check_activation(activation)
-    check_array("dA", dA, finite=True)
-    check_array("Z", Z, finite=True)
+    _check_cache(linear_cache, "linear_forward")
+    if len(linear_cache) != 3:
+        raise TypeError("linear_activation_backward takes the cache ((A_prev, W, b), Z): its first entry has 3 arrays")
+    A_prev, W, b = linear_cache
+    m = _check_layer(A_prev, W, b)  # everything is checked before g'(Z) is computed
+    _check_dZ(Z, W, m, "Z")
+    _check_dZ(dA, W, m, "dA")
     dZ = activation_backward(dA, Z, activation, convention)
-    return linear_backward(dZ, linear_cache)
+    return _linear_backward(dZ, A_prev, W)

@@ -15,10 +15,12 @@ from ._checks import (
     check_array,
     check_examples,
     check_labels,
+    check_probabilities,
     check_real,
     check_same_dtype,
     check_shape,
 )
+from ._linalg import matmul
 from .activations import sigmoid
 from .losses import compute_cost
 
@@ -27,7 +29,8 @@ def _check_lr(w: np.ndarray, b: float, X: np.ndarray) -> int:
     check_array("X", X, finite=True)
     check_array("w", w, finite=True)
     m = check_examples("X", X)
-    check_shape("w", w, (X.shape[0], 1), "w is a column (n_x, 1)")
+    if w.shape != (X.shape[0], 1):
+        raise ValueError(f"w has shape {w.shape} but X is {X.shape}: w is a column (n_x, 1) = ({X.shape[0]}, 1)")
     check_same_dtype(w=w, X=X)
     if isinstance(b, np.ndarray) and b.ndim != 0:
         raise ValueError(f"b must be a scalar, got shape {np.shape(b)}")
@@ -41,7 +44,7 @@ def lr_forward(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     Args: ``w`` (n_x, 1), ``b`` scalar, ``X`` (n_x, m). Returns ``A`` (1, m).
     """
     _check_lr(w, b, X)
-    Z = w.T @ X + X.dtype.type(float(b))
+    Z = matmul(w.T, X) + X.dtype.type(float(b))
     return sigmoid(Z)
 
 
@@ -53,10 +56,13 @@ def lr_forward_theta(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
     check_array("X", X, finite=True)
     check_array("theta", theta, finite=True)
     check_examples("X", X)
-    check_shape("theta", theta, (X.shape[0] + 1, 1), "θ = [b; w] is (n_x + 1, 1)")
+    if theta.shape != (X.shape[0] + 1, 1):
+        raise ValueError(
+            f"theta has shape {theta.shape} but X is {X.shape}: θ = [b; w] is (n_x + 1, 1) = ({X.shape[0] + 1}, 1)"
+        )
     check_same_dtype(theta=theta, X=X)
     X_tilde = np.vstack([np.ones((1, X.shape[1]), dtype=X.dtype), X])
-    return sigmoid(theta.T @ X_tilde)
+    return sigmoid(matmul(theta.T, X_tilde))
 
 
 def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -68,12 +74,13 @@ def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray
     check_array("X", X, finite=True)
     check_array("A", A, finite=True)
     m = check_examples("X", X)
-    check_shape("A", A, (1, m), "A = ŷ is (1, m)")
+    check_shape("A", A, (1, m), "A = ŷ is (1, m), one column per example of X")
     check_same_dtype(X=X, A=A)
-    Y = check_labels("Y", Y, A, "binary")
+    check_probabilities("A", A)
+    Y = check_labels("Y", Y, A, "binary", like_name="A")
 
     dZ = A - Y
-    dw = (1 / m) * (X @ dZ.T)
+    dw = (1 / m) * matmul(X, dZ.T)
     db = float((1 / m) * np.sum(dZ))
     return dw, db
 
@@ -83,6 +90,8 @@ def propagate(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray) -> tuple[di
 
     Returns ``({"dw": dw, "db": db}, cost)`` with ``dw`` (n_x, 1), ``db`` scalar.
     """
+    m = _check_lr(w, b, X)  # then Y against X's m, before anything is computed
+    check_labels("Y", Y, np.empty((1, m), dtype=X.dtype), "binary", like_name="the prediction A of X")
     A = lr_forward(w, b, X)
     cost = compute_cost(A, Y)
     dw, db = lr_backward(X, A, Y)

@@ -32,7 +32,7 @@ def compute_cost_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
     """
     check_array("ZL", ZL, finite=True)
     m = check_examples("ZL", ZL)
-    Y = check_labels("Y", Y, ZL, "binary")
+    Y = check_labels("Y", Y, ZL, "binary", like_name="ZL")
     with np.errstate(under="ignore"):  # e^-|z| underflowing to 0 is the right limit
         losses = np.maximum(ZL, 0) - ZL * Y + np.log1p(np.exp(-np.abs(ZL)))
     return float((1 / m) * np.sum(losses))
@@ -46,7 +46,9 @@ def compute_cost_cross_entropy_from_logits(ZL: np.ndarray, Y: np.ndarray) -> flo
     """
     check_array("ZL", ZL, finite=True)
     m = check_examples("ZL", ZL)
-    Y = check_labels("Y", Y, ZL, "unit")
+    if ZL.shape[0] == 0:
+        raise ValueError(f"ZL has shape {ZL.shape}: the output layer has at least one unit (class)")
+    Y = check_labels("Y", Y, ZL, "unit", like_name="ZL")
     z_max = ZL.max(axis=0, keepdims=True)
     with np.errstate(under="ignore"):
         log_sum_exp = z_max + np.log(np.sum(np.exp(ZL - z_max), axis=0, keepdims=True))

@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import check_array, check_examples, check_parameters, check_same_dtype, check_shape
+from ._checks import check_parameters
+from ._linalg import matmul
 from .activations import activation_forward
 from .layers import ActivationCache
-from .model import layer_activations
+from .model import check_x, layer_activations
 
 
 def model_forward_loop(
@@ -45,10 +46,7 @@ def model_forward_loop(
     entries ``((A[l-1], W[l], b[l]), Z[l])`` whose columns were computed one example at a time.
     """
     L = check_parameters(parameters)
-    check_array("X", X, finite=True)
-    m = check_examples("X", X)
-    check_shape("X", X, (parameters["W1"].shape[1], m), "X = A[0] is (n[0], m)")
-    check_same_dtype(X=X, W1=parameters["W1"])
+    m = check_x(X, parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
 
     Z = {l: np.empty((parameters[f"W{l}"].shape[0], m), dtype=X.dtype) for l in range(1, L + 1)}
@@ -56,7 +54,7 @@ def model_forward_loop(
     for i in range(m):
         a = X[:, [i]]  # x(i) = a[0](i), (n[0], 1)
         for l in range(1, L + 1):
-            z = parameters[f"W{l}"] @ a + parameters[f"b{l}"]  # z[l](i) = W[l] a[l-1](i) + b[l]
+            z = matmul(parameters[f"W{l}"], a) + parameters[f"b{l}"]  # z[l](i) = W[l] a[l-1](i) + b[l]
             a = activation_forward(z, g[l - 1])  # a[l](i) = g[l](z[l](i))
             Z[l][:, [i]], A[l][:, [i]] = z, a
     caches = [((A[l - 1], parameters[f"W{l}"], parameters[f"b{l}"]), Z[l]) for l in range(1, L + 1)]

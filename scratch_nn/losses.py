@@ -36,6 +36,8 @@ OUTPUT_LOSSES = {
 def _check_output(AL: np.ndarray, Y: np.ndarray, kind: str) -> tuple[np.ndarray, int]:
     check_array("AL", AL, finite=True)
     m = check_examples("AL", AL)
+    if AL.shape[0] == 0:
+        raise ValueError(f"AL has shape {AL.shape}: the output layer has at least one unit")
     if kind in ("binary cross-entropy", "cross-entropy"):
         check_probabilities("AL", AL)
     values = {"binary cross-entropy": "binary", "cross-entropy": "unit"}.get(kind, "real")
@@ -45,9 +47,10 @@ def _check_output(AL: np.ndarray, Y: np.ndarray, kind: str) -> tuple[np.ndarray,
 
 def check_output_activation(output_activation: str) -> str:
     """Return the loss name paired with ``output_activation``, or raise ValueError."""
-    if output_activation not in OUTPUT_LOSSES:
+    if not isinstance(output_activation, str) or output_activation not in OUTPUT_LOSSES:
         raise ValueError(
-            f"no loss is paired with output activation {output_activation!r}; expected one of {sorted(OUTPUT_LOSSES)}"
+            f"no loss is paired with output activation {output_activation!r} (output_activation); expected one of "
+            f"{sorted(OUTPUT_LOSSES)}"
         )
     return OUTPUT_LOSSES[output_activation]
 

@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import check_array, check_examples, check_real
+from ._checks import as_real, check_array, check_examples, check_plain_array, check_real
 
 Average = Literal["binary", "macro"]
 
@@ -42,9 +42,10 @@ Average = Literal["binary", "macro"]
 def predict_binary(AL: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """PRED-METRICS, binary: ``ŷ = 1 where A[L] >= threshold`` (0.5 in the notes), else 0.
 
-    Args: ``AL`` (1, m) sigmoid outputs. Returns: ``Y_hat`` (1, m) int64 in {0, 1}.
+    Args: ``AL`` (1, m) sigmoid outputs (finite: a NaN would silently predict 0). Returns: ``Y_hat``
+    (1, m) int64 in {0, 1}.
     """
-    check_array("AL", AL)
+    check_array("AL", AL, finite=True)
     check_examples("AL", AL)
     if AL.shape[0] != 1:
         raise ValueError(f"AL has shape {AL.shape}; a binary output is (1, m) (use predict_multiclass for softmax)")
@@ -56,9 +57,10 @@ def predict_multiclass(AL: np.ndarray) -> np.ndarray:
     """PRED-METRICS, multi-class: ``ŷ_i = argmax_k A[L][k, i]`` (softmax outputs, one column per example).
 
     Args: ``AL`` (classes, m). Returns: class indices (m,) int64 in ``0 .. classes - 1``,
-    the shape of the labels that :func:`scratch_nn.one_hot` encodes.
+    the shape of the labels that :func:`scratch_nn.one_hot` encodes. ``AL`` must be finite (argmax
+    would silently pick a NaN).
     """
-    check_array("AL", AL)
+    check_array("AL", AL, finite=True)
     check_examples("AL", AL)
     if AL.shape[0] < 2:
         raise ValueError(f"AL has shape {AL.shape}; a multi-class output has at least 2 rows (classes, m)")
@@ -67,7 +69,7 @@ def predict_multiclass(AL: np.ndarray) -> np.ndarray:
 
 def predict(AL: np.ndarray) -> np.ndarray:
     """PRED-METRICS: :func:`predict_binary` for a ``(1, m)`` output, else :func:`predict_multiclass`."""
-    check_array("AL", AL)
+    check_array("AL", AL)  # (the one it calls checks the rest)
     return predict_binary(AL) if AL.shape[0] == 1 else predict_multiclass(AL)
 
 
@@ -76,6 +78,7 @@ def _labels(name: str, y: object) -> np.ndarray:
     """Integer labels ``(m,)`` or ``(1, m)`` -> a flat int64 copy ``(m,)``."""
     if not isinstance(y, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray of integer labels, got {type(y).__name__}")
+    check_plain_array(name, y)  # a masked array's mask would be dropped, an np.matrix stays 2-D when flattened
     if y.dtype.kind not in "biu":
         if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
             raise TypeError(f"{name} has dtype {y.dtype}; convert labels explicitly, e.g. {name}.astype(np.int64)")
@@ -109,10 +112,18 @@ def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, positive: int = 1) 
     TP: ``y = ŷ = positive``; FP: ``ŷ = positive``, ``y != positive``; FN: ``y = positive``, ``ŷ != positive``.
     """
     t, p = _pair(y_true, y_pred)
+    positive = _check_class("positive", positive)
     tp = int(np.sum((t == positive) & (p == positive)))
     fp = int(np.sum((t != positive) & (p == positive)))
     fn = int(np.sum((t == positive) & (p != positive)))
     return tp, fp, fn
+
+
+def _check_class(name: str, c: object) -> int:
+    """A class label: an integer (not a bool, not 1.0)."""
+    if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer class label, got {type(c).__name__} {c!r}")
+    return int(c)
 
 
 def _ratio(numerator: int, denominator: int, zero_division: float) -> float:
@@ -120,11 +131,10 @@ def _ratio(numerator: int, denominator: int, zero_division: float) -> float:
 
 
 def _check_zero_division(zero_division: float) -> float:
-    if isinstance(zero_division, bool) or not isinstance(zero_division, (int, float, np.floating)):
-        raise TypeError(f"zero_division must be 0.0, 1.0 or nan, got {zero_division!r}")
-    if not (np.isnan(zero_division) or zero_division in (0, 1)):
+    value = as_real("zero_division", zero_division, "0.0, 1.0 or nan")
+    if not (np.isnan(value) or value in (0, 1)):
         raise ValueError(f"zero_division must be 0.0, 1.0 or nan (as in sklearn), got {zero_division!r}")
-    return float(zero_division)
+    return value
 
 
 def precision_recall_f1(
@@ -151,7 +161,12 @@ def precision_recall_f1(
             raise ValueError(f"average='binary' needs labels in {{0, 1}}; found {present.tolist()} (use 'macro')")
         classes = [1]
     elif average == "macro":
-        classes = sorted(int(c) for c in (np.union1d(t, p) if labels is None else labels))
+        if labels is None:
+            classes = sorted(int(c) for c in np.union1d(t, p))
+        elif isinstance(labels, (str, bytes, dict)) or not isinstance(labels, (Sequence, np.ndarray)):
+            raise TypeError(f"labels must be None or a list of integer classes, got {type(labels).__name__}")
+        else:
+            classes = sorted(_check_class(f"labels[{i}]", c) for i, c in enumerate(labels))
         if not classes:
             raise ValueError("labels is empty: there is no class to average over")
     else:

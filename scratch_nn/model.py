@@ -32,11 +32,22 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import RNG, check_array, check_parameters, check_real, check_rng, check_same_dtype, check_shape
-from .activations import Convention, activation_backward, check_activation
+from ._checks import (
+    RNG,
+    check_array,
+    check_count,
+    check_examples,
+    check_labels,
+    check_parameters,
+    check_real,
+    check_rng,
+    check_same_dtype,
+    check_shape,
+)
+from .activations import Convention, _check_convention, activation_backward, activation_forward, check_activation
 from .dropout import check_keep_prob, dropout_backward, dropout_forward
-from .layers import ActivationCache, linear_activation_forward, linear_backward
-from .losses import output_backward
+from .layers import ActivationCache, _linear_backward, _linear_forward
+from .losses import check_output_activation, output_backward
 from .regularization import check_lambd, l2_regularization_gradient
 
 
@@ -46,10 +57,14 @@ def layer_activations(
     output_activation: str = "sigmoid",
     activations: Sequence[str] | None = None,
 ) -> list[str]:
-    """The list ``[g[1], ..., g[L]]`` of activation names for an L-layer network."""
+    """The list ``[g[1], ..., g[L]]`` of activation names for an L-layer network (L >= 1)."""
+    L = check_count("L", L, 1, "the number of layers")
     if activations is None:
-        activations = [hidden_activation] * (L - 1) + [output_activation]
-    elif isinstance(activations, str) or not isinstance(activations, (Sequence, np.ndarray)):
+        if L > 1:
+            check_activation(hidden_activation, "hidden_activation")
+        check_activation(output_activation, "output_activation")
+        return [hidden_activation] * (L - 1) + [output_activation]
+    if isinstance(activations, str) or not isinstance(activations, (Sequence, np.ndarray)):
         raise TypeError(
             f"activations must be a list of L names, one per layer (e.g. [{activations!r}] * L), "
             f"got {type(activations).__name__} {activations!r}"
@@ -57,8 +72,8 @@ def layer_activations(
     activations = list(activations)
     if len(activations) != L:
         raise ValueError(f"activations has {len(activations)} names for L = {L} layers")
-    for name in activations:
-        check_activation(name)
+    for l, name in enumerate(activations):
+        check_activation(name, f"activations[{l}]")
     return activations
 
 
@@ -86,24 +101,50 @@ def model_forward(
     (n[l], m) appended for a dropped hidden layer.
     """
     L = check_parameters(parameters)
-    check_array("X", X, finite=True)
-    check_shape("X", X, (parameters["W1"].shape[1], X.shape[1]), "X = A[0] is (n[0], m)")
-    check_same_dtype(X=X, W1=parameters["W1"])
+    check_x(X, parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
     keep_prob = check_keep_prob(keep_prob, X.dtype)
     dropout = keep_prob < 1.0
-    if dropout:
-        check_rng(rng, f"keep_prob = {keep_prob} < 1")
+    if dropout or rng is not None:  # an rng given is checked even where dropout is off
+        check_rng(rng, f"keep_prob = {keep_prob} < 1" if dropout else "model_forward")
 
     caches: list[tuple] = []
     A = X
-    for l in range(1, L + 1):
-        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], g[l - 1])
+    for l in range(1, L + 1):  # X and the parameters are checked: the layers do not re-scan them
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        Z = _linear_forward(A, W, b)
+        cache = ((A, W, b), Z)
+        A = activation_forward(Z, g[l - 1])
         if dropout and l < L:  # hidden layers only, never the output layer
             A, D = dropout_forward(A, keep_prob, rng)
             cache = (*cache, D)
         caches.append(cache)
     return A, caches
+
+
+def check_x(X: object, parameters: Mapping[str, np.ndarray], name: str = "X") -> int:
+    """``X = A[0]``: a finite float array (n[0], m), m >= 1, of the (checked) parameters' dtype; returns m."""
+    check_array(name, X, finite=True)
+    m = check_examples(name, X)
+    n0 = parameters["W1"].shape[1]
+    if X.shape[0] != n0:
+        raise ValueError(f"{name} has shape {X.shape} but W1 is {parameters['W1'].shape}: {name} = A[0] is (n[0], m) "
+                         f"with n[0] = W1.shape[1] = {n0}, expected ({n0}, {m})")  # fmt: skip
+    check_same_dtype(**{name: X, "W1": parameters["W1"]})
+    return m
+
+
+def check_xy(
+    X: object, Y: object, parameters: Mapping[str, np.ndarray], L: int, output: str, x_name: str = "X",
+    y_name: str = "Y",
+) -> None:  # fmt: skip
+    """``X`` (n[0], m) for the (checked) parameters, and labels ``Y`` (n[L], m) for the loss paired with
+    the ``output`` activation: everything a forward pass and the cost would reject, without computing them."""
+    kind = check_output_activation(output)
+    m = check_x(X, parameters, x_name)
+    like = np.empty((parameters[f"W{L}"].shape[0], m), dtype=X.dtype)  # AL's shape and dtype; never read
+    values = {"binary cross-entropy": "binary", "cross-entropy": "unit"}.get(kind, "real")
+    check_labels(y_name, Y, like, values, like_name="the output A[L]")
 
 
 def _check_dropout_caches(caches: Sequence[tuple], keep_prob: float) -> None:
@@ -127,10 +168,11 @@ def check_caches(caches: object) -> int:
     """Check the list returned by :func:`model_forward` and return L.
 
     Each entry ``caches[l-1]`` must be ``((A[l-1], W[l], b[l]), Z[l])`` (with a mask ``D[l]``
-    appended under dropout), and the layers must chain in order: ``Z[l]`` is
-    ``(W[l].shape[0], m)`` and the next cache's ``A[l]`` has ``Z[l]``'s shape. A single layer's
-    cache, a reversed list or a list of linear caches ``(A_prev, W, b)`` is an error here, not a
-    KeyError or a wrong gradient later.
+    appended under dropout) of plain float arrays, finite, all of one dtype, and the layers must
+    chain in order: ``b[l]`` is ``(W[l].shape[0], 1)``, ``Z[l]`` is ``(W[l].shape[0], m)`` and the
+    next cache's ``A[l]`` has ``Z[l]``'s shape. A single layer's cache, a reversed list or a list of
+    linear caches ``(A_prev, W, b)`` is an error here, not a KeyError or a wrong gradient later.
+    The arrays are scanned here, once: model_backward's layers do not re-check them.
     """
     if not isinstance(caches, (list, tuple)):
         raise TypeError(f"caches must be the list returned by model_forward, got {type(caches).__name__}")
@@ -149,11 +191,14 @@ def check_caches(caches: object) -> int:
                 f"caches[{l - 1}] must be layer {l}'s cache ((A_prev, W, b), Z) (plus D under dropout), as "
                 f"model_forward returns it; got {_describe(cache)}"
             )
-        (A_prev, W, _b), Z = cache[0], cache[1]
-        if A_prev.ndim != 2 or W.ndim != 2 or Z.shape != (W.shape[0], A_prev.shape[1]):
+        (A_prev, W, b), Z = cache[0], cache[1]
+        where = f"caches[{l - 1}]"
+        for name, a in (("A_prev", A_prev), ("W", W), ("b", b), ("Z", Z)):
+            check_array(f"{where}'s {name}", a, finite=True)
+        if Z.shape != (W.shape[0], A_prev.shape[1]) or W.shape[1] != A_prev.shape[0] or b.shape != (W.shape[0], 1):
             raise ValueError(
-                f"caches[{l - 1}]: Z has shape {Z.shape} but W {W.shape} and A_prev {A_prev.shape} give "
-                f"Z = W A_prev + b of shape ({W.shape[0]}, {A_prev.shape[1] if A_prev.ndim == 2 else '?'})"
+                f"{where}: A_prev {A_prev.shape}, W {W.shape}, b {b.shape} and Z {Z.shape} are not one layer's "
+                f"Z = W A_prev + b: W must be (n[l], n[l-1]), A_prev (n[l-1], m), b (n[l], 1), Z (n[l], m)"
             )
         if l > 1 and A_prev.shape != caches[l - 2][1].shape:
             raise ValueError(
@@ -161,6 +206,9 @@ def check_caches(caches: object) -> int:
                 f"has {caches[l - 2][1].shape}; pass the list in layer order, caches[0] for layer 1, as model_forward "
                 "returns it"
             )
+        check_same_dtype(**{f"{where}'s {n}": a for n, a in (("A_prev", A_prev), ("W", W), ("b", b), ("Z", Z))})
+        if l > 1:
+            check_same_dtype(**{f"{where}'s W": W, "caches[0]'s W": caches[0][0][1]})
     return L
 
 
@@ -203,8 +251,11 @@ def model_backward(
     """
     L = check_caches(caches)
     g = layer_activations(L, hidden_activation, output_activation, activations)
+    check_output_activation(g[L - 1])
+    _check_convention(convention)
     check_array("AL", AL, finite=True)
-    check_shape("AL", AL, caches[-1][1].shape, "AL = A[L] has Z[L]'s shape (n[L], m)")
+    check_shape("AL", AL, caches[-1][1].shape, "AL = A[L] has the last cache's Z[L] shape (n[L], m)")
+    check_same_dtype(**{"AL": AL, "caches[0]'s W": caches[0][0][1]})
     keep_prob, lambd = check_keep_prob(keep_prob), check_lambd("lambd", lambd)
     if not isinstance(return_dZ, (bool, np.bool_)):
         raise TypeError(f"return_dZ must be True or False, got {type(return_dZ).__name__}")
@@ -214,7 +265,7 @@ def model_backward(
     grads: dict[str, np.ndarray] = {}
     dZ = output_backward(AL, Y, g[L - 1])
     for l in range(L, 0, -1):
-        linear_cache, Z = caches[l - 1][:2]
+        (A_prev, W, _b), Z = caches[l - 1][:2]
         if l < L:
             dA = grads[f"dA{l}"]
             if keep_prob < 1.0:
@@ -222,9 +273,9 @@ def model_backward(
             dZ = activation_backward(dA, Z, g[l - 1], convention)
         if return_dZ:
             grads[f"dZ{l}"] = dZ
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(dZ, linear_cache)
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(dZ, A_prev, W)  # caches checked
         if lambd > 0:
-            grads[f"dW{l}"] = grads[f"dW{l}"] + l2_regularization_gradient(linear_cache[1], lambd, m)
+            grads[f"dW{l}"] = grads[f"dW{l}"] + l2_regularization_gradient(W, lambd, m)
     return grads
 
 

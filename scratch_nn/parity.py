@@ -41,29 +41,48 @@ import itertools
 
 import numpy as np
 
+from ._checks import check_array, check_count, check_examples, check_float_dtype, check_parameters
+
+#: the largest n the constructions take: 2^n input patterns (and 2^(n-1) hidden units for the shallow one)
+MAX_BITS = 20
+
+
+def _check_bits(n: object) -> int:
+    return check_count("n", n, 1, f"the number of bits, at most {MAX_BITS}: 2^n patterns")
+
+
+def _check_n(n: object, dtype: object, limit: bool = True) -> tuple[int, np.dtype]:
+    n = _check_bits(n)
+    if limit and n > MAX_BITS:
+        raise ValueError(f"n = {n} bits would need 2^{n} patterns; at most n = {MAX_BITS} here")
+    return n, check_float_dtype("dtype", dtype)
+
 
 def parity_inputs(n: int, dtype: type = np.float64) -> np.ndarray:
     """All 2^n bit patterns as columns: ``X[j, i] = bit j of i``; shape ``(n, 2^n)``."""
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n, dtype = _check_n(n, dtype)
     i = np.arange(2**n)
     return ((i[None, :] >> np.arange(n)[:, None]) & 1).astype(dtype)
 
 
 def parity_labels(X: np.ndarray) -> np.ndarray:
     """``y = x1 XOR x2 XOR ... XOR xn`` for each column of ``X`` (n, m) in {0, 1}; shape ``(1, m)``."""
+    check_array("X", X, finite=True)
+    check_examples("X", X)
+    if not ((X == 0) | (X == 1)).all():
+        raise ValueError("X must hold bits: every entry 0 or 1 (parity of non-bits is not defined)")
     return (X.sum(axis=0, keepdims=True) % 2).astype(X.dtype)
 
 
 def parity_activations(parameters: dict[str, np.ndarray]) -> list[str]:
     """``["relu"] * (L - 1) + ["linear"]``, the activations of every network of this module."""
-    L = len(parameters) // 2
+    L = check_parameters(parameters)
     return ["relu"] * (L - 1) + ["linear"]
 
 
 def hidden_units(parameters: dict[str, np.ndarray]) -> int:
     """The number of hidden units, ``n[1] + ... + n[L-1]``."""
-    L = len(parameters) // 2
+    L = check_parameters(parameters)
     return int(sum(parameters[f"W{l}"].shape[0] for l in range(1, L)))
 
 
@@ -79,8 +98,7 @@ def deep_parity_network(n: int, dtype: type = np.float64) -> dict[str, np.ndarra
     Returns ``W1, b1, ..., WL, bL`` with ``L - 1 = ceil(log2 n)`` hidden layers;
     ``W[l]`` is ``(n[l], n[l-1])``, ``b[l]`` ``(n[l], 1)``.
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n, dtype = _check_n(n, dtype, limit=False)
     values = [row for row in np.eye(n)]  # coefficient rows over A[0] = X
     parameters: dict[str, np.ndarray] = {}
     l = 0
@@ -121,8 +139,7 @@ def shallow_parity_network(n: int, dtype: type = np.float64) -> dict[str, np.nda
 
     Returns ``W1`` (2^(n-1), n), ``b1`` (2^(n-1), 1), ``W2`` (1, 2^(n-1)), ``b2`` (1, 1).
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n, dtype = _check_n(n, dtype)
     patterns = np.array([p for p in itertools.product((0, 1), repeat=n) if sum(p) % 2 == 1], dtype=np.float64)
     units = patterns.shape[0]
     return {
@@ -142,8 +159,7 @@ def counting_parity_network(n: int, dtype: type = np.float64) -> dict[str, np.nd
 
     Returns ``W1`` (n, n), ``b1`` (n, 1), ``W2`` (1, n), ``b2`` (1, 1).
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n, dtype = _check_n(n, dtype, limit=False)
     k = np.arange(n)
     W2 = np.where(k == 0, 1.0, 2.0 * (-1.0) ** k).reshape(1, n)
     return {

@@ -48,23 +48,24 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import check_array, check_parameters
+from ._checks import as_real, check_array, check_parameters, check_same_dtype
 from .losses import model_cost
 
 
 def check_lambd(name: str, lambd: object) -> float:
     """Return a regularization strength as a Python float: TypeError unless a real
-    number, ValueError unless finite and ``>= 0``."""
-    if isinstance(lambd, (bool, np.bool_)) or not isinstance(lambd, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number >= 0, got {type(lambd).__name__}")
-    lambd = float(lambd)
-    if not np.isfinite(lambd) or lambd < 0:
-        raise ValueError(f"{name} must be a finite number >= 0 (a regularization strength), got {lambd}")
-    return lambd
+    number (a 0-d array too; not a bool), ValueError unless finite and ``>= 0``."""
+    value = as_real(name, lambd, ">= 0, a regularization strength")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0 (a regularization strength), got {value}")
+    return value
 
 
 def _check_m(m: object) -> int:
-    if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, np.integer)) or m < 1:
+    """m, the number of examples of the cost: TypeError unless an integer (not a bool), ValueError if < 1."""
+    if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, np.integer)):
+        raise TypeError(f"m must be the number of examples, a positive integer; got {type(m).__name__} {m!r}")
+    if m < 1:
         raise ValueError(f"m must be the number of examples, a positive integer; got {m!r}")
     return int(m)
 
@@ -72,6 +73,19 @@ def _check_m(m: object) -> int:
 def _weights(parameters: Mapping[str, np.ndarray]) -> list[np.ndarray]:
     L = check_parameters(parameters)
     return [parameters[f"W{l}"] for l in range(1, L + 1)]
+
+
+def _check_network_output(AL: object, parameters: Mapping[str, np.ndarray]) -> None:
+    """``AL`` is the output of the network ``parameters``: n[L] rows, the parameters' dtype."""
+    L = check_parameters(parameters)
+    AL = check_array("AL", AL, finite=True)
+    n_L = parameters[f"W{L}"].shape[0]
+    if AL.shape[0] != n_L:
+        raise ValueError(
+            f"AL has shape {AL.shape} but W{L} is {parameters[f'W{L}'].shape}: AL = A[L] of these parameters has "
+            f"n[L] = {n_L} rows"
+        )
+    check_same_dtype(**{"AL": AL, f"W{L}": parameters[f"W{L}"]})
 
 
 # ---------------------------------------------------------------- COST-L2, REG-L2-GRAD
@@ -100,6 +114,7 @@ def compute_cost_with_regularization(
     Returns: J_reg as a Python float. Biases are not penalized.
     """
     lambd = check_lambd("lambd", lambd)
+    _check_network_output(AL, parameters)
     J = model_cost(AL, Y, output_activation)
     return J + l2_regularization_cost(parameters, lambd, AL.shape[1])
 
@@ -144,6 +159,7 @@ def compute_cost_with_elastic_net(
     ``lambd2`` >= 0. Returns: J_enet as a Python float. Biases are not penalized.
     """
     lambd1, lambd2 = check_lambd("lambd1", lambd1), check_lambd("lambd2", lambd2)
+    _check_network_output(AL, parameters)
     J = model_cost(AL, Y, output_activation)
     return J + elastic_net_cost(parameters, lambd1, lambd2, AL.shape[1])
 
@@ -161,15 +177,13 @@ def elastic_net_gradient(W: np.ndarray, lambd1: float, lambd2: float, m: int) ->
 
 # ---------------------------------------------------------------- REG-MAXNORM
 def _check_max_norm(c: object, eps: object) -> tuple[float, float]:
-    if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, float, np.integer, np.floating)):
-        raise TypeError(f"c (the max-norm) must be a real number > 0, got {type(c).__name__}")
+    c = as_real("c (the max-norm)", c, "> 0")
     if not (np.isfinite(c) and c > 0):
         raise ValueError(f"c (the max-norm) must be a finite number > 0, got {c}")
-    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)):
-        raise TypeError(f"eps must be a real number >= 0, got {type(eps).__name__}")
+    eps = as_real("eps", eps, ">= 0")
     if not (np.isfinite(eps) and eps >= 0):
         raise ValueError(f"eps must be a finite number >= 0, got {eps}")
-    return float(c), float(eps)
+    return c, eps
 
 
 def apply_max_norm(W: np.ndarray, c: float, eps: float = 0.0) -> np.ndarray:

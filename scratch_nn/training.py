@@ -22,20 +22,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import (
-    RNG,
-    check_array,
-    check_examples,
-    check_labels,
-    check_parameters,
-    check_rng,
-    check_same_dtype,
-    check_shape,
-)
+from ._checks import RNG, as_real, check_count, check_parameters, check_rng
 from .dropout import check_keep_prob
 from .initializers import initialize_parameters
-from .losses import check_output_activation, model_cost
-from .model import check_learning_rate, layer_activations, model_backward, model_forward, update_parameters
+from .losses import model_cost
+from .model import check_learning_rate, check_xy, layer_activations, model_backward, model_forward, update_parameters
 from .regularization import check_lambd, compute_cost_with_regularization, max_norm_parameters
 
 
@@ -80,11 +71,8 @@ def train(
 
 
 def _check_count(name: str, n: object, minimum: int) -> int:
-    """An iteration count: an int (not a bool) >= ``minimum``."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < minimum:
-        kind = "non-negative" if minimum == 0 else "positive"
-        raise ValueError(f"{name} must be a {kind} integer, got {n!r}")
-    return int(n)
+    """An iteration count: an int (not a bool, TypeError) >= ``minimum`` (ValueError)."""
+    return check_count(name, n, minimum)
 
 
 def _check_training_data(
@@ -101,37 +89,26 @@ def _check_training_data(
     paired with the output activation, α and the activations. Returns the activation names."""
     L = check_parameters(parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
-    _check_xy(X, Y, parameters, L, g[-1], "X", "Y")
+    check_xy(X, Y, parameters, L, g[-1], "X", "Y")
     check_learning_rate(learning_rate)
     return g
 
 
-def _check_xy(
-    X: object, Y: object, parameters: Mapping[str, np.ndarray], L: int, output: str, x_name: str, y_name: str
-) -> None:
-    kind = check_output_activation(output)
-    X = check_array(x_name, X, finite=True)
-    m = check_examples(x_name, X)
-    check_shape(x_name, X, (parameters["W1"].shape[1], m), f"{x_name} = A[0] is (n[0], m)")
-    check_same_dtype(**{x_name: X, "W1": parameters["W1"]})
-    like = np.empty((parameters[f"W{L}"].shape[0], m), dtype=X.dtype)  # the shape and dtype of AL
-    check_labels(y_name, Y, like, {"binary cross-entropy": "binary", "cross-entropy": "unit"}.get(kind, "real"))
+_check_xy = check_xy  # the name the other loops import
 
 
 def _regularization_options(
     lambd: float, keep_prob: float, rng: RNG | None, max_norm: float | None, dtype: np.dtype
 ) -> dict:
-    """Check the options once, before any iteration."""
+    """Check the options once, before any iteration. An ``rng`` given is checked even where dropout
+    is off (it would be ignored, and a seed passed as rng=1 should not go unnoticed)."""
     keep_prob = check_keep_prob(keep_prob, dtype)
-    if keep_prob < 1.0:
-        check_rng(rng, f"keep_prob = {keep_prob} < 1")
-    if max_norm is not None and not (
-        isinstance(max_norm, (int, float, np.integer, np.floating))
-        and not isinstance(max_norm, (bool, np.bool_))
-        and np.isfinite(max_norm)
-        and max_norm > 0
-    ):
-        raise ValueError(f"max_norm must be None or a number c > 0, got {max_norm!r}")
+    if keep_prob < 1.0 or rng is not None:
+        check_rng(rng, f"keep_prob = {keep_prob} < 1" if keep_prob < 1.0 else "the training loop")
+    if max_norm is not None:
+        max_norm = as_real("max_norm", max_norm, "None or the max-norm c > 0")
+        if not (np.isfinite(max_norm) and max_norm > 0):
+            raise ValueError(f"max_norm must be None or a number c > 0, got {max_norm!r}")
     return {"lambd": check_lambd("lambd", lambd), "keep_prob": keep_prob, "rng": rng, "max_norm": max_norm}
 
 
@@ -209,10 +186,10 @@ def train_with_early_stopping(
     Returns: an :class:`EarlyStopping` (best parameters, best and stop iterations, costs).
     """
     _check_count("max_iterations", max_iterations, minimum=0)
-    if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
+    if isinstance(patience, (bool, np.bool_)) or not isinstance(patience, (int, np.integer)) or patience < 1:
         raise ValueError(f"patience must be a positive integer (iterations without improvement), got {patience!r}")
     g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
-    _check_xy(X_val, Y_val, parameters, len(g), g[-1], "X_val", "Y_val")
+    check_xy(X_val, Y_val, parameters, len(g), g[-1], "X_val", "Y_val")
     options = _regularization_options(lambd, keep_prob, rng, max_norm, X.dtype)
 
     def validation_cost(params: Mapping[str, np.ndarray]) -> float:

@@ -231,3 +231,81 @@ def test_random_networks(impl, device, net):
 def test_random_networks_thorough(impl, device, net):
     """The same properties under the ``thorough`` profile (500 examples): ``pytest -m slow``."""
     check_network(impl, device, net)
+
+
+# ----------------------------------------------------------------------- the flaky "invalid value in matmul"
+def _signaling_nan(shape: tuple[int, ...]) -> np.ndarray:
+    x = np.empty(shape, np.float32)
+    x.view(np.uint32)[...] = 0x7F800001  # exponent all ones, quiet bit 0: a signaling NaN
+    return x
+
+
+def _leave_signaling_nans_in_blas_scratch() -> None:
+    """A float32 product of a matrix and a *strided* vector of signaling NaNs: OpenBLAS copies the vector
+    into a scratch buffer on the stack, which the next small matrix-vector product reads without writing
+    it (scratch_nn/_linalg.py). Any earlier data can be there: after an ordinary float64 product with a
+    strided vector of normal numbers, about 1 in 400 float32 (2, 5) @ (5, 1) products raised (measured),
+    since a random 32-bit word is a signaling NaN with probability about 1/512."""
+    with np.errstate(invalid="ignore"):
+        _signaling_nan((2, 128)) @ _signaling_nan((256, 1))[::2]
+
+
+def _blas_flags_spuriously() -> bool:
+    """Whether this BLAS raises FE_INVALID on a finite product after the pollution (OpenBLAS 0.3.31 does)."""
+    W, a = np.ones((2, 5), np.float32), np.ones((5, 1), np.float32)
+    _leave_signaling_nans_in_blas_scratch()
+    try:
+        with np.errstate(invalid="raise"):
+            W @ a
+    except FloatingPointError:
+        return True
+    return False
+
+
+def test_the_blas_control_reproduces_the_flaky_warning():
+    """The cause of the flaky failure (--hypothesis-seed=7: dims (5, 2, 1), m = 1, float32; and dims
+    (10, 7, 10, 5, 6), m = 32): W[1] (2, 5) @ x (5, 1) with stale signaling NaNs in OpenBLAS's scratch.
+    Skipped on a BLAS that does not do it (then the test below checks nothing extra there)."""
+    if not _blas_flags_spuriously():
+        pytest.skip("this BLAS does not raise a spurious FE_INVALID on small float32 matrix-vector products")
+
+
+@pytest.mark.parametrize("m", [1, 3])
+def test_no_spurious_invalid_warning_on_finite_float32_inputs(m):
+    """Finite float32 inputs of the shapes that failed: no function warns, even right after a product
+    with signaling NaNs left them in the BLAS's scratch memory (before the fix: FloatingPointError)."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((5, m)).astype(np.float32)
+    params = {"W1": rng.standard_normal((2, 5)).astype(np.float32), "b1": np.zeros((2, 1), np.float32),
+              "W2": rng.standard_normal((1, 2)).astype(np.float32), "b2": np.zeros((1, 1), np.float32)}  # fmt: skip
+    Y = (rng.random((1, m)) < 0.5).astype(np.float32)
+    w = rng.standard_normal((5, 1)).astype(np.float32)
+    import scratch_nn as nn_
+
+    calls = [
+        lambda: nn_.linear_forward(X, params["W1"], params["b1"]),
+        lambda: nn_.model_forward(X, params),
+        lambda: nn_.model_forward_loop(X, params),
+        lambda: nn_.model_backward(*nn_.model_forward(X, params)[:1], Y, nn_.model_forward(X, params)[1]),
+        lambda: nn_.lr_forward(w, 0.5, X),
+        lambda: nn_.lr_backward(X, nn_.lr_forward(w, 0.5, X), Y),
+        lambda: nn_.linear_backward(rng.standard_normal((2, m)).astype(np.float32), (X, params["W1"], params["b1"])),
+        lambda: nn_.linear_backward(X, (X[:2], params["W1"].T.copy(), np.zeros((5, 1), np.float32))),
+    ]
+    for call in calls:
+        _leave_signaling_nans_in_blas_scratch()
+        with np.errstate(all="raise", under="ignore"):
+            call()
+
+
+def test_a_real_invalid_operation_in_a_product_still_warns():
+    """The fix trusts the flag whenever it can be true: inf - inf inside a product (finite inputs that
+    overflow) still warns, under the caller's errstate."""
+    from scratch_nn._linalg import matmul
+
+    big = np.float32(3e38)
+    A = np.array([[big, big, -big, -big]], np.float32)
+    B = np.array([[big], [big], [big], [big]], np.float32)
+    with np.errstate(over="ignore"), pytest.warns(RuntimeWarning, match="invalid"):
+        C = matmul(A, B)
+    assert np.isnan(C).all() or not np.isfinite(C).all()

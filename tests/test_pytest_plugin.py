@@ -138,7 +138,7 @@ def test_not_applicable_is_a_skip_with_its_message(pytester: pytest.Pytester):
             raise ExceptionGroup("two", [NotApplicable("no dropout"), ValueError("a bug")])
         """
     )
-    result = pytester.runpytest("-rs")
+    result = pytester.runpytest("-rs", "-p", "no:randomly")  # the summary's order is asserted: no shuffling
     result.assert_outcomes(skipped=3, failed=1)
     result.stdout.fnmatch_lines(
         ["*n/a: the case has a tanh layer*", "*n/a: the fixture needs a softmax output*", "*n/a: no dropout*"]

@@ -1,0 +1,1086 @@
+"""The bad-input table of scratch_nn's whole public API, in the style of PyTorch's OpInfo ``error_inputs``.
+
+Two parts:
+
+* ``right_calls(dtype)``: one call per public function that works (the OpInfo ``sample_inputs``), its
+  arrays all of ``dtype``; each names its real-number hyperparameters (``hyper``, for the dtype promise
+  of NEP 50) and its arrays that a wrong shape, dtype, class or value must make it reject
+  (``arrays``, for the hypothesis strategy of ``tests/test_bad_inputs.py``);
+* ``CASES``: each case is a right call with one thing wrong, the exception it must raise (exactly
+  that type), and the argument its message must name. ``kind`` is its class, one of ``KINDS`` (the
+  classes of issue 12).
+
+Shapes are chosen so that a transposed or broadcastable array is always detectable: X (3, 5),
+W1 (4, 3), b1 (4, 1), W2 (1, 4), b2 (1, 1), m = 5; a softmax output (3, 5).
+Cases of functions whose file another engineer owns (optimizers.py, batchnorm.py, bn_model.py) that
+fail today carry ``xfail``: ``pytest.mark.xfail(strict=True)`` with that reason.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import scratch_nn as nn
+
+#: the classes of bad input (issue 12), each of which the table covers
+KINDS = {
+    "shape": "a wrong shape, transposed or one that NumPy would broadcast",
+    "dtype": "an integer, bool, float16, complex or object array",
+    "mixed": "float32 and float64 arrays in one call",
+    "subclass": "an ndarray subclass: np.matrix (* is a matrix product) or a masked array",
+    "list": "a list (or other non-array) where an array belongs",
+    "0-d/empty": "a 0-d array, or an empty one (m = 0, a layer of width 0)",
+    "nan-array": "NaN or inf in an array",
+    "nan-hyper": "NaN or inf as a hyperparameter",
+    "bool": "a bool where a number belongs",
+    "degenerate": "a hyperparameter out of its range (0, negative, keep_prob > 1, ...)",
+    "type": "a hyperparameter of the wrong type (str, None, a 1-element array, a float count)",
+    "container": "a wrong container or keys: int-keyed dicts, missing keys, caches None/dict/reversed/short",
+    "name": "an unknown name (activation, initialization, convention, average)",
+    "rng": "an rng that is neither a numpy.random.Generator nor a RandomState",
+}
+
+PENDING_OPT = "fix pending in optimizers.py"
+PENDING_BN = "fix pending in batchnorm.py"
+PENDING_BN_MODEL = "fix pending in bn_model.py"
+
+# ----------------------------------------------------------------------- perturbations
+SHAPE = frozenset({"transpose", "row", "column"})
+NDIM = frozenset({"flat", "0-d"})
+FINITE = frozenset({"nan", "inf"})
+DTYPE = frozenset({"int", "bool", "float16", "complex"})
+MIXED = frozenset({"other-float"})
+CLASS = frozenset({"matrix", "masked", "list"})
+ALL = SHAPE | NDIM | FINITE | DTYPE | MIXED | CLASS
+#: labels Y: integer and bool labels are data, not operands, and accepted
+LABELS = ALL - {"int", "bool"}
+#: an activation's operand: integers and lists are the course's operands, NaN is IEEE arithmetic
+OPERAND = frozenset({"bool", "float16", "complex", "matrix", "masked"})
+
+
+def _matrix(x: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():  # np.matrix warns that it is not recommended, which is the point
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.matrix(x)
+
+
+def _masked(x: np.ndarray) -> np.ndarray:
+    mask = np.zeros(x.shape, bool)
+    mask.flat[0] = True
+    return np.ma.masked_array(x, mask=mask)
+
+
+def perturb(x: np.ndarray, kind: str, index: int = 0, sign: float = 1.0) -> Any:
+    """``x`` with one thing wrong, of ``kind`` (one of ALL); ``index`` (flat) is where a NaN or inf goes."""
+    other = np.float32 if x.dtype == np.float64 else np.float64
+    if kind == "transpose":
+        return x.T.copy()
+    if kind == "row":
+        return x[:1].copy()
+    if kind == "column":
+        return x[:, :1].copy()
+    if kind == "flat":
+        return x.reshape(-1).copy()
+    if kind == "0-d":
+        return np.array(x.flat[0])
+    if kind in ("nan", "inf"):
+        y = x.copy()
+        y.flat[index % y.size] = np.nan if kind == "nan" else sign * np.inf
+        return y
+    if kind == "int":
+        return np.round(x * 3).astype(np.int64)
+    if kind == "bool":
+        return x > 0
+    if kind == "float16":
+        return x.astype(np.float16)
+    if kind == "complex":
+        return x.astype(np.complex128)
+    if kind == "other-float":
+        return x.astype(other)
+    if kind == "matrix":
+        return _matrix(x)
+    if kind == "masked":
+        return _masked(x)
+    if kind == "list":
+        return x.tolist()
+    raise ValueError(kind)
+
+
+def applies(x: np.ndarray, kind: str) -> bool:
+    """Whether ``perturb(x, kind)`` changes something that matters."""
+    if kind == "transpose":
+        return x.ndim == 2 and x.shape != x.shape[::-1]
+    if kind == "row":
+        return x.ndim == 2 and x.shape[0] > 1
+    if kind == "column":
+        return x.ndim == 2 and x.shape[1] > 1
+    if kind in ("flat", "matrix"):
+        return x.ndim == 2
+    if kind in ("nan", "inf", "other-float", "float16", "complex"):
+        return x.dtype.kind == "f"
+    return True
+
+
+# ----------------------------------------------------------------------- right calls
+@dataclass(frozen=True)
+class Right:
+    """A call that works. ``hyper``: its real-number hyperparameters (given as Python floats here);
+    ``arrays``: path -> the perturbations (of ALL) it must reject, a path being an argument's name or
+    ``"argument/key"`` for an entry of a dict argument; ``partners``: other argument names a message
+    may name instead of the perturbed one (a relation between two arrays); ``xfail``: the dtype
+    promise is broken here and the fix is another engineer's."""
+
+    func: Callable[..., Any]
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    hyper: tuple[str, ...] = ()
+    arrays: Mapping[str, frozenset] = field(default_factory=dict)
+    partners: tuple[str, ...] = ()
+    xfail: str = ""
+
+    def bound(self, **changes: Any) -> tuple[tuple, dict]:
+        """The call's (args, kwargs) with the named arguments replaced."""
+        bound = inspect.signature(self.func).bind(*self.args, **self.kwargs)
+        for name, value in changes.items():
+            if name not in inspect.signature(self.func).parameters:
+                raise TypeError(f"{self.func.__name__} has no argument {name!r}")
+            bound.arguments[name] = value
+        return bound.args, bound.kwargs
+
+    def value(self, path: str) -> Any:
+        """The value at ``path`` (see ``arrays``)."""
+        name, _, key = path.partition("/")
+        arguments = inspect.signature(self.func).bind(*self.args, **self.kwargs).arguments
+        return arguments[name][key] if key else arguments[name]
+
+    def with_value(self, path: str, value: Any) -> tuple[tuple, dict]:
+        name, _, key = path.partition("/")
+        if key:
+            return self.bound(**{name: {**self.value(name), key: value}})
+        return self.bound(**{name: value})
+
+
+def _data(dtype: type) -> dict[str, Any]:
+    """Every array the right calls use, of ``dtype``, from one fixed seed."""
+    rng = np.random.default_rng(20261202)
+    f = np.dtype(dtype).type
+
+    def normal(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape).astype(dtype)
+
+    X = normal(3, 5)
+    P = {"W1": normal(4, 3), "b1": normal(4, 1), "W2": normal(1, 4), "b2": normal(1, 1)}
+    Y = np.array([[0, 1, 1, 0, 1]], dtype=dtype)
+    AL, caches = nn.model_forward(X, P)
+    grads = nn.model_backward(AL, Y, caches)
+    Zs = normal(3, 5)
+    ALs = nn.softmax(Zs)
+    Ys = nn.one_hot(np.array([0, 2, 1, 2, 0]), 3, dtype=dtype)
+    Z, dA = normal(4, 5), normal(4, 5)
+    D = (rng.random((4, 5)) < 0.5).astype(dtype)
+    theta, layout = nn.dictionary_to_vector(P)
+    w = normal(3, 1)
+    bn_Z, gamma, beta = normal(4, 5), normal(4, 1), normal(4, 1)
+    bn_out, bn_cache = nn.batchnorm_forward(bn_Z, gamma, beta)
+    P_bn = {"W1": P["W1"], "gamma1": gamma, "beta1": beta, "W2": P["W2"], "b2": P["b2"]}
+    AL_bn, bn_caches = nn.bn_model_forward(X, P_bn)
+    return {
+        "f": f,
+        "X": X,
+        "P": P,
+        "Y": Y,
+        "AL": AL,
+        "caches": caches,
+        "grads": grads,
+        "G": {k: v for k, v in grads.items() if k[1] in "Wb"},
+        "Zs": Zs,
+        "ALs": ALs,
+        "Ys": Ys,
+        "Z": Z,
+        "dA": dA,
+        "D": D,
+        "theta": theta,
+        "layout": layout,
+        "w": w,
+        "Z5": normal(4, 5),
+        "bn_Z": bn_Z,
+        "gamma": gamma,
+        "beta": beta,
+        "bn_out": bn_out,
+        "bn_cache": bn_cache,
+        "rm": np.zeros((4, 1), dtype),
+        "rv": np.ones((4, 1), dtype),
+        "P_bn": P_bn,
+        "AL_bn": AL_bn,
+        "bn_caches": bn_caches,
+        "bits": nn.parity_inputs(3, dtype),
+        "labels": np.array([0, 1, 1, 0, 1]),
+        "pred": np.array([0, 1, 0, 0, 1]),
+    }
+
+
+def _J(theta: np.ndarray) -> float:
+    return float(np.sum(theta**2))
+
+
+def right_calls(dtype: type = np.float64) -> dict[str, Right]:
+    """One working call per public function, its arrays of ``dtype`` (float32 or float64)."""
+    d = _data(dtype)
+    X, P, Y, AL, caches, grads, G = d["X"], d["P"], d["Y"], d["AL"], d["caches"], d["grads"], d["G"]
+    Z, dA, D, Zs, ALs, Ys = d["Z"], d["dA"], d["D"], d["Zs"], d["ALs"], d["Ys"]
+    A_prev, W, b = X, P["W1"], P["b1"]
+    G2 = {k: v * v for k, v in G.items()}  # a running mean of squared gradients is >= 0
+    params = {f"parameters/{k}": ALL for k in P}
+    #: without X (or grads) to pin n[0], a W1 of one column is a network of one input
+    params_free = {**params, "parameters/W1": ALL - {"column"}}
+    grad_arrays = {f"grads/{k}": ALL for k in G}
+    rng = np.random.default_rng(5)
+    backward = {"dA": SHAPE | MIXED | OPERAND, "Z": SHAPE | MIXED | OPERAND}
+    calls = {
+        # activations: the course's operands (integers, lists) are accepted; NaN is IEEE arithmetic
+        "sigmoid": Right(nn.sigmoid, (Z,), arrays={"Z": OPERAND}),
+        "tanh": Right(nn.tanh, (Z,), arrays={"Z": OPERAND}),
+        "relu": Right(nn.relu, (Z,), arrays={"Z": OPERAND}),
+        "leaky_relu": Right(nn.leaky_relu, (Z,), {"slope": 0.1}, hyper=("slope",), arrays={"Z": OPERAND}),
+        "elu": Right(nn.elu, (Z,), {"alpha": 1.5}, hyper=("alpha",), arrays={"Z": OPERAND}),
+        "linear": Right(nn.linear, (Z,), arrays={"Z": OPERAND}),
+        "softmax": Right(nn.softmax, (Zs,), arrays={"Z": OPERAND | NDIM}),
+        "activation_forward": Right(nn.activation_forward, (Z, "tanh"), arrays={"Z": OPERAND}),
+        "sigmoid_backward": Right(nn.sigmoid_backward, (dA, Z), arrays=backward),
+        "tanh_backward": Right(nn.tanh_backward, (dA, Z), arrays=backward),
+        "relu_backward": Right(nn.relu_backward, (dA, Z), arrays=backward),
+        "leaky_relu_backward": Right(nn.leaky_relu_backward, (dA, Z), {"slope": 0.2}, hyper=("slope",),
+                                     arrays=backward),
+        "elu_backward": Right(nn.elu_backward, (dA, Z), {"alpha": 0.5}, hyper=("alpha",), arrays=backward),
+        "softmax_backward": Right(nn.softmax_backward, (Zs, Zs), arrays=backward),
+        "linear_backward_activation": Right(nn.linear_backward_activation, (dA, Z), arrays=backward),
+        "activation_backward": Right(nn.activation_backward, (dA, Z, "elu"), arrays=backward),
+        # one layer
+        "linear_forward": Right(nn.linear_forward, (A_prev, W, b), arrays={"A_prev": ALL - {"column"}, "W": ALL,
+                                                                          "b": ALL}),
+        "linear_activation_forward": Right(nn.linear_activation_forward, (A_prev, W, b, "relu"),
+                                           arrays={"A_prev": ALL - {"column"}, "W": ALL, "b": ALL}),
+        "linear_backward": Right(nn.linear_backward, (d["Z5"], (A_prev, W, b)), arrays={"dZ": ALL}),
+        "linear_activation_backward": Right(nn.linear_activation_backward, (d["Z5"], caches[0], "relu"),
+                                            arrays={"dA": ALL}),
+        # logistic regression
+        "lr_forward": Right(nn.lr_forward, (d["w"], 0.25, X), hyper=("b",), arrays={"w": ALL, "X": ALL - {"column"}}),
+        "lr_forward_theta": Right(nn.lr_forward_theta, (d["theta"][:4], X), arrays={"theta": ALL,
+                                                                                     "X": ALL - {"column"}}),
+        "lr_backward": Right(nn.lr_backward, (X, AL, Y), arrays={"X": ALL - {"row"}, "A": ALL, "Y": LABELS}),
+        "propagate": Right(nn.propagate, (d["w"], 0.25, X, Y), hyper=("b",), arrays={"w": ALL, "X": ALL,
+                                                                                     "Y": LABELS}),
+        # costs
+        "compute_cost": Right(nn.compute_cost, (AL, Y), arrays={"AL": ALL, "Y": LABELS}, partners=("AL", "Y")),
+        "compute_cost_cross_entropy": Right(nn.compute_cost_cross_entropy, (ALs, Ys),
+                                            arrays={"AL": ALL, "Y": LABELS}, partners=("AL", "Y")),
+        "compute_cost_squared_error": Right(nn.compute_cost_squared_error, (Zs, ALs),
+                                            arrays={"AL": ALL, "Y": LABELS}, partners=("AL", "Y")),
+        "model_cost": Right(nn.model_cost, (ALs, Ys, "softmax"), arrays={"AL": ALL, "Y": LABELS},
+                            partners=("AL", "Y")),
+        "bce_backward": Right(nn.bce_backward, (AL, Y), arrays={"AL": ALL, "Y": LABELS}, partners=("AL", "Y")),
+        "output_backward": Right(nn.output_backward, (AL, Y), arrays={"AL": ALL, "Y": LABELS},
+                                 partners=("AL", "Y")),
+        "compute_cost_from_logits": Right(nn.compute_cost_from_logits, (Z[:1], Y), arrays={"ZL": ALL, "Y": LABELS},
+                                          partners=("ZL", "Y")),
+        "compute_cost_cross_entropy_from_logits": Right(nn.compute_cost_cross_entropy_from_logits, (Zs, Ys),
+                                                        arrays={"ZL": ALL, "Y": LABELS}, partners=("ZL", "Y")),
+        # the L-layer model
+        "layer_activations": Right(nn.layer_activations, (2,)),
+        "model_forward": Right(nn.model_forward, (X, P), arrays={"X": ALL - {"column"}, **params}),
+        "model_forward_loop": Right(nn.model_forward_loop, (X, P), arrays={"X": ALL - {"column"}, **params}),
+        "model_backward": Right(nn.model_backward, (AL, Y, caches), {"lambd": 0.5}, hyper=("lambd",),
+                                arrays={"AL": ALL, "Y": LABELS}),
+        "update_parameters": Right(nn.update_parameters, (P, G, 0.1), hyper=("learning_rate",),
+                                   arrays={**params, **grad_arrays}),
+        "init_std": Right(nn.init_std, ("xavier", 3, 4), {"scale": 0.5}, hyper=("scale",)),
+        "initialize_parameters": Right(nn.initialize_parameters, ([3, 4, 1], "small", rng), {"dtype": dtype,
+                                                                                             "scale": 0.1},
+                                       hyper=("scale",)),
+        "one_hot": Right(nn.one_hot, (d["labels"], 2), {"dtype": dtype}),
+        # regularization
+        "check_keep_prob": Right(nn.check_keep_prob, (0.5, dtype)),
+        "dropout_mask": Right(nn.dropout_mask, ((4, 5), 0.5, rng, dtype), hyper=("keep_prob",)),
+        "dropout_forward": Right(nn.dropout_forward, (Z, 0.8, rng), hyper=("keep_prob",),
+                                 arrays={"A": ALL - SHAPE - MIXED}),
+        "dropout_backward": Right(nn.dropout_backward, (dA, D, 0.5), hyper=("keep_prob",),
+                                  arrays={"dA": ALL, "D": ALL - {"int"}}),
+        "l2_regularization_cost": Right(nn.l2_regularization_cost, (P, 0.5, 5), hyper=("lambd",),
+                                        arrays={k: ALL - SHAPE - {"row", "column"} for k in params if "W" in k}),
+        "compute_cost_with_regularization": Right(nn.compute_cost_with_regularization, (AL, Y, P, 0.5),
+                                                  hyper=("lambd",),
+                                                  arrays={"AL": ALL, "Y": LABELS}, partners=("AL", "Y", "W2")),
+        "l2_regularization_gradient": Right(nn.l2_regularization_gradient, (W, 0.5, 5), hyper=("lambd",),
+                                            arrays={"W": ALL - SHAPE - MIXED}),
+        "elastic_net_cost": Right(nn.elastic_net_cost, (P, 0.1, 0.2, 5), hyper=("lambd1", "lambd2")),
+        "compute_cost_with_elastic_net": Right(nn.compute_cost_with_elastic_net, (AL, Y, P, 0.1, 0.2),
+                                               hyper=("lambd1", "lambd2"), arrays={"AL": ALL, "Y": LABELS},
+                                               partners=("AL", "Y", "W2")),
+        "elastic_net_gradient": Right(nn.elastic_net_gradient, (W, 0.1, 0.2, 5), hyper=("lambd1", "lambd2"),
+                                      arrays={"W": ALL - SHAPE - MIXED}),
+        "apply_max_norm": Right(nn.apply_max_norm, (W, 0.5), {"eps": 1e-7}, hyper=("c", "eps"),
+                                arrays={"W": ALL - SHAPE - MIXED}),
+        "max_norm_parameters": Right(nn.max_norm_parameters, (P, 0.5), {"eps": 1e-7}, hyper=("c", "eps"),
+                                     arrays=params_free),
+        "train": Right(nn.train, (X, Y, P, 0.1, 2), {"lambd": 0.1, "keep_prob": 0.9, "rng": rng, "max_norm": 3.0},
+                       hyper=("learning_rate", "lambd", "keep_prob", "max_norm"),
+                       arrays={"X": ALL, "Y": LABELS, **params}, partners=("X", "Y")),
+        "train_with_early_stopping": Right(nn.train_with_early_stopping, (X, Y, X[:, :4], Y[:, :4], P, 0.1, 3, 2),
+                                           {"lambd": 0.1, "max_norm": 3.0},
+                                           hyper=("learning_rate", "lambd", "max_norm"),
+                                           arrays={"X_val": ALL, "Y_val": LABELS},
+                                           partners=("X_val", "Y_val")),
+        # gradient checking
+        "dictionary_to_vector": Right(nn.dictionary_to_vector, (P,), arrays=params_free),
+        "vector_to_dictionary": Right(nn.vector_to_dictionary, (d["theta"], d["layout"]),
+                                      arrays={"theta": ALL - {"column"} - MIXED}),
+        "gradients_to_vector": Right(nn.gradients_to_vector, (G, d["layout"]), arrays=grad_arrays),
+        "centered_difference": Right(nn.centered_difference, (_J, d["w"]), {"epsilon": 1e-3}, hyper=("epsilon",),
+                                     arrays={"theta": FINITE | DTYPE | CLASS - {"matrix"}}),
+        "relative_difference": Right(nn.relative_difference, (W, W * d["f"](1.01)),
+                                     arrays={"grad": ALL - {"0-d"}, "gradapprox": ALL - {"0-d"}}),
+        "numerical_gradients": Right(nn.numerical_gradients, (lambda p: float(np.sum(p["W1"] ** 2)), P),
+                                     {"epsilon": 1e-3}, hyper=("epsilon",), arrays=params_free),
+        "gradient_check": Right(nn.gradient_check, (X, Y, P), {"grads": grads, "epsilon": 1e-3, "threshold": 1e-4},
+                                hyper=("epsilon", "threshold"), arrays={"X": ALL, "Y": LABELS, **params},
+                                partners=("X", "Y")),
+        "GradientCheck": Right(nn.GradientCheck, ({"dW1": 1e-9}, {"dW1": W})),
+        # predictions and metrics
+        "predict_binary": Right(nn.predict_binary, (AL,), {"threshold": 0.4}, hyper=("threshold",),
+                                arrays={"AL": ALL - SHAPE - {"0-d"} - MIXED}),
+        "predict_multiclass": Right(nn.predict_multiclass, (ALs,), arrays={"AL": ALL - SHAPE - MIXED - {"0-d"}}),
+        "predict": Right(nn.predict, (ALs,), arrays={"AL": ALL - SHAPE - MIXED - {"0-d"}}),
+        "accuracy": Right(nn.accuracy, (d["labels"], d["pred"])),
+        "confusion_counts": Right(nn.confusion_counts, (d["labels"], d["pred"], 1)),
+        "precision_recall_f1": Right(nn.precision_recall_f1, (d["labels"], d["pred"]), {"zero_division": 1.0},
+                                     hyper=("zero_division",)),
+        "precision": Right(nn.precision, (d["labels"], d["pred"], "macro", [0, 1])),
+        "recall": Right(nn.recall, (d["labels"], d["pred"])),
+        "f1_score": Right(nn.f1_score, (d["labels"], d["pred"]), {"average": "macro"}),
+        # parity networks
+        "parity_inputs": Right(nn.parity_inputs, (3, dtype)),
+        "parity_labels": Right(nn.parity_labels, (d["bits"],), arrays={"X": FINITE | DTYPE | CLASS | NDIM}),
+        "parity_activations": Right(nn.parity_activations, (P,)),
+        "hidden_units": Right(nn.hidden_units, (P,)),
+        "deep_parity_network": Right(nn.deep_parity_network, (5, dtype)),
+        "shallow_parity_network": Right(nn.shallow_parity_network, (3, dtype)),
+        "counting_parity_network": Right(nn.counting_parity_network, (4, dtype)),
+        "EarlyStopping": Right(nn.EarlyStopping, (P, 0, 0, [], [0.5])),
+        # optimizers.py, batchnorm.py, bn_model.py (another engineer's files)
+        "random_mini_batches": Right(nn.random_mini_batches, (X, Y, 2, 1)),
+        "initialize_velocity": Right(nn.initialize_velocity, (P,)),
+        "initialize_rmsprop": Right(nn.initialize_rmsprop, (P,)),
+        "initialize_adam": Right(nn.initialize_adam, (P,)),
+        "update_parameters_with_momentum": Right(nn.update_parameters_with_momentum, (P, G, G, 0.9, 0.1),
+                                                 hyper=("beta", "learning_rate"), xfail=PENDING_OPT),
+        "update_parameters_with_rmsprop": Right(nn.update_parameters_with_rmsprop, (P, G, G2, 0.99, 0.1, 1e-8),
+                                                hyper=("beta2", "learning_rate", "epsilon"), xfail=PENDING_OPT),
+        "update_parameters_with_adam": Right(nn.update_parameters_with_adam, (P, G, G, G2, 2, 0.1, 0.9, 0.99, 1e-8),
+                                             hyper=("learning_rate", "beta1", "beta2", "epsilon"), xfail=PENDING_OPT),
+        "update_lr": Right(nn.update_lr, (0.1, 3, 0.5)),
+        "schedule_lr_decay": Right(nn.schedule_lr_decay, (0.1, 3, 0.5, 2)),
+        "train_with_optimizer": Right(nn.train_with_optimizer, (X, Y, P, "adam", 2, 1, 0.01),
+                                      hyper=("learning_rate",), xfail=PENDING_OPT),
+        "batchnorm_forward": Right(nn.batchnorm_forward, (d["bn_Z"], d["gamma"], d["beta"], 1e-3),
+                                   hyper=("epsilon",), xfail=PENDING_BN),
+        "batchnorm_backward": Right(nn.batchnorm_backward, (d["Z5"], d["bn_cache"])),
+        "update_running_averages": Right(nn.update_running_averages, (d["rm"], d["rv"], d["bn_cache"], 0.2),
+                                         hyper=("momentum",), xfail=PENDING_BN),
+        "batchnorm_inference": Right(nn.batchnorm_inference, (d["bn_Z"], d["gamma"], d["beta"], d["rm"], d["rv"],
+                                                              1e-3), hyper=("epsilon",), xfail=PENDING_BN),
+        "batchnorm_layers": Right(nn.batchnorm_layers, (d["P_bn"],)),
+        "initialize_bn_parameters": Right(nn.initialize_bn_parameters, ([3, 4, 1], "he", rng)),
+        "initialize_running_averages": Right(nn.initialize_running_averages, (d["P_bn"],)),
+        "bn_model_forward": Right(nn.bn_model_forward, (X, d["P_bn"]), {"epsilon": 1e-3}, hyper=("epsilon",),
+                                  xfail=PENDING_BN_MODEL),
+        "bn_model_backward": Right(nn.bn_model_backward, (d["AL_bn"], Y, d["bn_caches"])),
+        "update_model_running_averages": Right(nn.update_model_running_averages,
+                                               (nn.initialize_running_averages(d["P_bn"]), d["bn_caches"]),
+                                               {"momentum": 0.2}, hyper=("momentum",), xfail=PENDING_BN_MODEL),
+        "BNLayerCache": Right(nn.BNLayerCache, tuple(d["bn_caches"][0])),
+    }
+    return calls
+
+
+#: public names that are data, not functions
+CONSTANTS = {"ACTIVATIONS", "INIT_METHODS"}
+#: result records: constructed by scratch_nn itself and returned, never given user input to check
+RECORDS = {"EarlyStopping", "GradientCheck", "BNLayerCache"}
+
+RIGHT = right_calls(np.float64)
+
+# ----------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class Case:
+    """One bad call: ``func(*args, **kwargs)`` must raise exactly ``exc`` with a message that names
+    ``names`` (as a word: ``W1`` is named in "W1 has shape", not in "dW1 has shape")."""
+
+    id: str
+    kind: str
+    func: Callable[..., Any]
+    args: tuple
+    kwargs: dict
+    exc: type[Exception]
+    names: str
+    match: str = ""
+    xfail: str = ""
+
+
+CASES: list[Case] = []
+
+
+def bad(fname: str, kind: str, what: str, exc: type[Exception], names: str, *, match: str = "", xfail: str = "",
+        **changes: Any) -> None:
+    """Add the right call of ``fname`` with ``changes`` (argument -> wrong value) to the table."""
+    assert kind in KINDS, kind
+    args, kwargs = RIGHT[fname].bound(**changes)
+    CASES.append(Case(f"{fname}:{kind}:{what}", kind, RIGHT[fname].func, args, kwargs, exc, names, match, xfail))
+
+
+def bad_at(fname: str, kind: str, what: str, exc: type[Exception], names: str, path: str, value: Any, *,
+           match: str = "", xfail: str = "") -> None:
+    """Add the right call of ``fname`` with the value at ``path`` ("arg" or "arg/key") replaced."""
+    assert kind in KINDS, kind
+    args, kwargs = RIGHT[fname].with_value(path, value)
+    CASES.append(Case(f"{fname}:{kind}:{what}", kind, RIGHT[fname].func, args, kwargs, exc, names, match, xfail))
+
+
+def _entry(d: Mapping, **changes: Any) -> dict:
+    return {**d, **changes}
+
+
+def _without(d: Mapping, key: str) -> dict:
+    return {k: v for k, v in d.items() if k != key}
+
+
+def _build() -> None:
+    d = _data(np.float64)
+    X, P, Y, AL, caches, G = d["X"], d["P"], d["Y"], d["AL"], d["caches"], d["G"]
+    Z, dA, D, Zs, ALs, Ys = d["Z"], d["dA"], d["D"], d["Zs"], d["ALs"], d["Ys"]
+    W, b = P["W1"], P["b1"]
+    f32 = np.float32
+    T, V = TypeError, ValueError
+
+    # ---------------------------------------------------------------- activations
+    for fname in ("sigmoid", "tanh", "relu", "linear", "activation_forward"):
+        bad(fname, "dtype", "bool-array", T, "Z", Z=Z > 0)
+        bad(fname, "subclass", "matrix", T, "Z", Z=_matrix(Z))
+    for fname in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear", "softmax"):
+        bad(fname, "subclass", "masked", T, "Z", Z=_masked(Zs if fname == "softmax" else Z))
+    bad("sigmoid", "dtype", "float16", T, "Z", Z=Z.astype(np.float16))
+    bad("tanh", "dtype", "complex", T, "Z", Z=Z.astype(complex))
+    bad("relu", "dtype", "object", T, "Z", Z=Z.astype(object))
+    bad("sigmoid", "bool", "scalar-True", T, "Z", Z=True)
+    bad("tanh", "type", "str", T, "Z", Z="0.5")
+    bad("relu", "type", "None", T, "Z", Z=None)
+    bad("linear", "list", "ragged", T, "Z", Z=[[1.0], [1.0, 2.0]])
+    bad("relu", "list", "of-bools", T, "Z", Z=[[True, False]])
+    bad("softmax", "0-d/empty", "0-d", V, "Z", Z=np.array(1.0))
+    bad("softmax", "0-d/empty", "1-d", V, "Z", Z=Zs[0])
+    bad("softmax", "0-d/empty", "no-class", V, "Z", Z=np.zeros((0, 5)))
+    bad("activation_forward", "name", "gelu", V, "activation", activation="gelu")
+    bad("activation_forward", "name", "None", V, "activation", activation=None)
+    for fname, hyper in (("leaky_relu", "slope"), ("elu", "alpha"), ("leaky_relu_backward", "slope"),
+                         ("elu_backward", "alpha")):
+        bad(fname, "bool", "True", T, hyper, **{hyper: True})
+        bad(fname, "bool", "0-d-bool-array", T, hyper, **{hyper: np.array(True)})
+        bad(fname, "nan-hyper", "nan", V, hyper, **{hyper: np.nan})
+        bad(fname, "nan-hyper", "inf", V, hyper, **{hyper: np.inf})
+        bad(fname, "degenerate", "0", V, hyper, **{hyper: 0.0})
+        bad(fname, "degenerate", "negative", V, hyper, **{hyper: -0.1})
+        bad(fname, "type", "str", T, hyper, **{hyper: "0.1"})
+        bad(fname, "type", "None", T, hyper, **{hyper: None})
+        bad(fname, "type", "1-element-array", T, hyper, **{hyper: np.array([0.1])})
+    for fname in ("sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "elu_backward",
+                  "linear_backward_activation", "activation_backward"):
+        bad(fname, "shape", "dA-row-broadcasts", V, "dA", dA=dA[:1])
+        bad(fname, "shape", "dA-transposed", V, "dA", dA=dA.T)
+        bad(fname, "mixed", "dA-float32", T, "dA", dA=dA.astype(f32))
+        bad(fname, "subclass", "dA-matrix", T, "dA", dA=_matrix(dA))
+    bad("relu_backward", "shape", "Z-column-broadcasts", V, "Z", Z=Z[:, :1])
+    bad("sigmoid_backward", "subclass", "Z-masked", T, "Z", Z=_masked(Z))
+    bad("tanh_backward", "dtype", "Z-bool", T, "Z", Z=Z > 0)
+    bad("softmax_backward", "0-d/empty", "1-d", V, "Z", dA=Zs[0], Z=Zs[0])
+    bad("softmax_backward", "shape", "dA-column", V, "dA", dA=Zs[:, :1])
+    for fname in ("relu_backward", "leaky_relu_backward", "elu_backward", "activation_backward"):
+        bad(fname, "name", "convention-tf", V, "convention", convention="tf")
+    bad("activation_backward", "name", "activation-list", V, "activation", activation=["relu"])
+
+    # ---------------------------------------------------------------- one layer
+    for fname in ("linear_forward", "linear_activation_forward"):
+        bad(fname, "shape", "W-transposed", V, "W", W=W.T)
+        bad(fname, "shape", "b-scalar-broadcasts", V, "b", b=b[:1])
+        bad(fname, "shape", "b-row", V, "b", b=b.T)
+        bad(fname, "shape", "b-full-Z-shape-broadcasts", V, "b", b=np.zeros((4, 5)))
+        bad(fname, "0-d/empty", "b-flat", V, "b", b=b[:, 0])
+        bad(fname, "dtype", "A_prev-int", T, "A_prev", A_prev=X.astype(int))
+        bad(fname, "mixed", "A_prev-float32", T, "A_prev", A_prev=X.astype(f32))
+        bad(fname, "subclass", "W-matrix", T, "W", W=_matrix(W))
+        bad(fname, "nan-array", "A_prev-nan", V, "A_prev", A_prev=perturb(X, "nan", 4))
+        bad(fname, "nan-array", "b-inf", V, "b", b=perturb(b, "inf", 2))
+    bad("linear_forward", "shape", "W-does-not-chain", V, "W", W=W[:, :2])
+    bad("linear_forward", "list", "A_prev-list", T, "A_prev", A_prev=X.tolist())
+    bad("linear_forward", "0-d/empty", "A_prev-0-d", V, "A_prev", A_prev=np.array(1.0))
+    bad("linear_forward", "0-d/empty", "m=0", V, "A_prev", A_prev=X[:, :0])
+    bad("linear_forward", "0-d/empty", "width-0-layer", V, "W", A_prev=X[:0], W=W[:, :0])
+    bad("linear_forward", "0-d/empty", "no-unit", V, "W", W=W[:0], b=b[:0])
+    bad("linear_forward", "subclass", "b-masked", T, "b", b=_masked(b))
+    bad("linear_forward", "nan-array", "W-minus-inf", V, "W", W=perturb(W, "inf", 5, -1.0))
+    bad("linear_activation_forward", "name", "gelu", V, "activation", activation="gelu")
+    bad("linear_activation_forward", "name", "None", V, "activation", activation=None)
+    bad("linear_backward", "container", "cache-None", T, "cache", cache=None)
+    bad("linear_backward", "container", "cache-dict", T, "cache", cache={"A_prev": X, "W": W, "b": b})
+    bad("linear_backward", "container", "cache-list", T, "cache", cache=[X, W, b])
+    bad("linear_backward", "container", "activation-cache", T, "cache", cache=caches[0])
+    bad("linear_backward", "container", "cache-reversed", V, "A_prev", cache=(b, W, X))
+    bad("linear_backward", "shape", "dZ-transposed", V, "dZ", dZ=d["Z5"].T)
+    bad("linear_backward", "shape", "dZ-row-broadcasts", V, "dZ", dZ=d["Z5"][:1])
+    bad("linear_backward", "mixed", "dZ-float32", T, "dZ", dZ=d["Z5"].astype(f32))
+    bad("linear_backward", "nan-array", "dZ-nan", V, "dZ", dZ=perturb(d["Z5"], "nan", 7))
+    bad("linear_backward", "subclass", "dZ-matrix", T, "dZ", dZ=_matrix(d["Z5"]))
+    bad("linear_backward", "nan-array", "cache-W-nan", V, "W", cache=(X, perturb(W, "nan"), b))
+    bad("linear_activation_backward", "container", "linear-only-cache", T, "cache", cache=(X, W, b))
+    bad("linear_activation_backward", "container", "cache-None", T, "cache", cache=None)
+    bad("linear_activation_backward", "shape", "cache-Z-transposed", V, "Z", cache=((X, W, b), caches[0][1].T))
+    bad("linear_activation_backward", "shape", "dA-row", V, "dA", dA=d["Z5"][:1])
+    bad("linear_activation_backward", "nan-array", "dA-inf", V, "dA", dA=perturb(d["Z5"], "inf", 3))
+    bad("linear_activation_backward", "nan-array", "cache-Z-nan", V, "Z",
+        cache=((X, W, b), perturb(caches[0][1], "nan")))
+    bad("linear_activation_backward", "mixed", "dA-float32", T, "dA", dA=d["Z5"].astype(f32))
+    bad("linear_activation_backward", "name", "swish", V, "activation", activation="swish")
+    bad("linear_activation_backward", "name", "convention", V, "convention", convention="torch")
+
+    # ---------------------------------------------------------------- logistic regression
+    w = d["w"]
+    for fname in ("lr_forward", "propagate"):
+        bad(fname, "shape", "w-transposed", V, "w", w=w.T)
+        bad(fname, "0-d/empty", "w-flat", V, "w", w=w[:, 0])
+        bad(fname, "shape", "b-array", V, "b", b=np.zeros((1, 1)))
+        bad(fname, "type", "b-str", T, "b", b="0.1")
+        bad(fname, "type", "b-None", T, "b", b=None)
+        bad(fname, "bool", "b-True", T, "b", b=True)
+        bad(fname, "nan-hyper", "b-nan", V, "b", b=np.nan)
+        bad(fname, "nan-hyper", "b-inf", V, "b", b=-np.inf)
+        bad(fname, "mixed", "X-float32", T, "X", X=X.astype(f32))
+        bad(fname, "nan-array", "w-nan", V, "w", w=perturb(w, "nan"))
+    bad("lr_forward", "dtype", "X-int", T, "X", X=X.astype(int))
+    bad("lr_forward", "subclass", "X-matrix", T, "X", X=_matrix(X))
+    bad("lr_forward", "list", "X-list", T, "X", X=X.tolist())
+    bad("lr_forward", "0-d/empty", "m=0", V, "X", X=X[:, :0])
+    bad("lr_forward_theta", "shape", "theta-short", V, "theta", theta=d["theta"][:3])
+    bad("lr_forward_theta", "shape", "theta-row", V, "theta", theta=d["theta"][:4].T)
+    bad("lr_forward_theta", "nan-array", "theta-inf", V, "theta", theta=perturb(d["theta"][:4], "inf"))
+    bad("lr_forward_theta", "mixed", "theta-float32", T, "theta", theta=d["theta"][:4].astype(f32))
+    bad("lr_backward", "shape", "A-short", V, "A", A=AL[:, :4])
+    bad("lr_backward", "shape", "A-transposed", V, "A", A=AL.T)
+    bad("lr_backward", "nan-array", "A-nan", V, "A", A=perturb(AL, "nan"))
+    bad("lr_backward", "degenerate", "A-not-a-probability", V, "A", A=AL + 1)
+    bad("lr_backward", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("lr_backward", "mixed", "Y-float32", T, "Y", Y=Y.astype(f32))
+    bad("lr_backward", "shape", "Y-column", V, "Y", Y=Y.T)
+    bad("lr_backward", "mixed", "X-float32", T, "X", X=X.astype(f32))
+    bad("propagate", "degenerate", "Y-not-binary", V, "Y", Y=Y * 0.5)
+    bad("propagate", "shape", "Y-short", V, "Y", Y=Y[:, :4])
+
+    # ---------------------------------------------------------------- costs
+    for fname, al, y in (("compute_cost", AL, Y), ("compute_cost_cross_entropy", ALs, Ys),
+                         ("compute_cost_squared_error", Zs, ALs), ("model_cost", ALs, Ys),
+                         ("bce_backward", AL, Y), ("output_backward", AL, Y)):
+        bad(fname, "shape", "Y-transposed", V, "Y", Y=y.T)
+        bad(fname, "shape", "Y-column-broadcasts", V, "Y", Y=y[:, :1])
+        bad(fname, "mixed", "Y-float32", T, "Y", Y=y.astype(f32))
+        bad(fname, "nan-array", "AL-nan", V, "AL", AL=perturb(al, "nan", 3))
+        bad(fname, "subclass", "AL-masked", T, "AL", AL=_masked(al))
+        bad(fname, "list", "Y-list", T, "Y", Y=y.tolist())
+        bad(fname, "0-d/empty", "m=0", V, "AL", AL=al[:, :0], Y=y[:, :0])
+    bad("compute_cost", "shape", "Y-scalar-broadcasts", V, "Y", Y=Y[:, :1])
+    bad("compute_cost", "0-d/empty", "Y-flat", V, "Y", Y=Y[0])
+    bad("compute_cost", "0-d/empty", "AL-0-d", V, "AL", AL=np.array(0.5), Y=np.array(1.0))
+    bad("compute_cost", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("compute_cost", "degenerate", "AL>1", V, "AL", AL=AL + 1)
+    bad("compute_cost", "degenerate", "AL<0", V, "AL", AL=AL - 1)
+    bad("compute_cost", "nan-array", "Y-nan", V, "Y", Y=perturb(Y, "nan"))
+    bad("compute_cost", "nan-array", "AL-inf", V, "AL", AL=perturb(AL, "inf"))
+    bad("compute_cost", "dtype", "AL-int", T, "AL", AL=(AL > 0.5).astype(int))
+    bad("compute_cost", "subclass", "AL-matrix", T, "AL", AL=_matrix(AL))
+    bad("compute_cost", "subclass", "Y-masked", T, "Y", Y=_masked(Y))
+    bad("compute_cost", "list", "AL-list", T, "AL", AL=AL.tolist())
+    bad("compute_cost", "type", "Y-None", T, "Y", Y=None)
+    bad("compute_cost", "dtype", "Y-str", T, "Y", Y=Y.astype(str))
+    bad("compute_cost_cross_entropy", "degenerate", "Y-3", V, "Y", Y=Ys * 3)
+    bad("compute_cost_cross_entropy", "degenerate", "AL>1", V, "AL", AL=ALs * 2)
+    bad("compute_cost_cross_entropy", "shape", "Y-row-broadcasts", V, "Y", Y=Ys[:1])
+    bad("compute_cost_cross_entropy", "0-d/empty", "no-class", V, "AL", AL=ALs[:0], Y=Ys[:0])
+    bad("compute_cost_squared_error", "dtype", "Y-complex", T, "Y", Y=ALs.astype(complex))
+    bad("model_cost", "name", "relu-output", V, "output_activation", output_activation="relu")
+    bad("model_cost", "name", "None", V, "output_activation", output_activation=None)
+    bad("output_backward", "name", "tanh-output", V, "output_activation", output_activation="tanh")
+    bad("output_backward", "degenerate", "softmax-Y-out-of-range", V, "Y", AL=ALs, Y=-Ys,
+        output_activation="softmax")
+    bad("bce_backward", "degenerate", "AL=0", V, "AL", AL=np.where(Y == 1, 0.0, 0.5))
+    bad("bce_backward", "degenerate", "AL=1", V, "AL", AL=np.ones((1, 5)))
+    bad("bce_backward", "degenerate", "AL=1.5", V, "AL", AL=AL + 0.9)
+    bad("bce_backward", "degenerate", "Y=2", V, "Y", Y=Y * 2)
+    for fname, zl, y in (("compute_cost_from_logits", Z[:1], Y),
+                         ("compute_cost_cross_entropy_from_logits", Zs, Ys)):
+        bad(fname, "shape", "Y-transposed", V, "Y", Y=y.T)
+        bad(fname, "shape", "Y-column-broadcasts", V, "Y", Y=y[:, :1])
+        bad(fname, "nan-array", "ZL-inf", V, "ZL", ZL=perturb(zl, "inf"))
+        bad(fname, "dtype", "ZL-int", T, "ZL", ZL=zl.astype(int))
+        bad(fname, "mixed", "Y-float32", T, "Y", Y=y.astype(f32))
+        bad(fname, "list", "ZL-list", T, "ZL", ZL=zl.tolist())
+        bad(fname, "0-d/empty", "m=0", V, "ZL", ZL=zl[:, :0], Y=y[:, :0])
+    bad("compute_cost_from_logits", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("compute_cost_cross_entropy_from_logits", "degenerate", "Y-negative", V, "Y", Y=-Ys)
+    bad("compute_cost_cross_entropy_from_logits", "0-d/empty", "no-class", V, "ZL", ZL=Zs[:0], Y=Ys[:0])
+
+    # ---------------------------------------------------------------- the L-layer model
+    bad("layer_activations", "bool", "L-True", T, "L", L=True)
+    bad("layer_activations", "type", "L-float", T, "L", L=2.0)
+    bad("layer_activations", "degenerate", "L-0", V, "L", L=0)
+    bad("layer_activations", "type", "activations-str", T, "activations", activations="relu")
+    bad("layer_activations", "container", "activations-short", V, "activations", activations=["relu"])
+    bad("layer_activations", "name", "activations-int", V, "activations", activations=["relu", 1])
+    bad("layer_activations", "name", "hidden-swish", V, "hidden_activation", hidden_activation="swish")
+    bad("layer_activations", "name", "output-None", V, "output_activation", output_activation=None)
+    for fname in ("model_forward", "model_forward_loop"):
+        bad(fname, "shape", "X-transposed", V, "X", X=X.T)
+        bad(fname, "shape", "X-row", V, "X", X=X[:1])
+        bad(fname, "mixed", "X-float32", T, "X", X=X.astype(f32))
+        bad(fname, "dtype", "X-int", T, "X", X=X.astype(int))
+        bad(fname, "nan-array", "X-nan", V, "X", X=perturb(X, "nan", 6))
+        bad(fname, "subclass", "X-matrix", T, "X", X=_matrix(X))
+        bad(fname, "list", "X-list", T, "X", X=X.tolist())
+        bad(fname, "0-d/empty", "X-flat", V, "X", X=X[0])
+        bad(fname, "0-d/empty", "m=0", V, "X", X=X[:, :0])
+        bad(fname, "container", "int-keys", T, "parameters", parameters={1: W, 2: b})
+        bad(fname, "container", "list", T, "parameters", parameters=[W, b])
+        bad(fname, "container", "missing-b2", V, "parameters", parameters=_without(P, "b2"))
+        bad(fname, "container", "extra-W3", V, "parameters", parameters=_entry(P, W3=np.ones((1, 1))))
+        bad_at(fname, "shape", "W2-transposed", V, "W2", "parameters/W2", P["W2"].T)
+        bad_at(fname, "shape", "b1-scalar-broadcasts", V, "b1", "parameters/b1", b[:1])
+        bad_at(fname, "0-d/empty", "b1-flat", V, "b1", "parameters/b1", b[:, 0])
+        bad_at(fname, "nan-array", "W1-nan", V, "W1", "parameters/W1", perturb(W, "nan", 4))
+        bad_at(fname, "nan-array", "b2-inf", V, "b2", "parameters/b2", perturb(P["b2"], "inf"))
+        bad_at(fname, "mixed", "b1-float32", T, "b1", "parameters/b1", b.astype(f32))
+        bad_at(fname, "subclass", "W1-masked", T, "W1", "parameters/W1", _masked(W))
+        bad(fname, "type", "activations-str", T, "activations", activations="relu")
+        bad(fname, "name", "hidden-swish", V, "hidden_activation", hidden_activation="swish")
+    bad("model_forward", "degenerate", "keep_prob-0", V, "keep_prob", keep_prob=0.0, rng=np.random.default_rng(1))
+    bad("model_forward", "degenerate", "keep_prob-1.5", V, "keep_prob", keep_prob=1.5)
+    bad("model_forward", "degenerate", "keep_prob-1e-50", V, "keep_prob", keep_prob=1e-50,
+        rng=np.random.default_rng(1))
+    bad("model_forward", "bool", "keep_prob-True", T, "keep_prob", keep_prob=True)
+    bad("model_forward", "nan-hyper", "keep_prob-nan", V, "keep_prob", keep_prob=np.nan)
+    bad("model_forward", "type", "keep_prob-str", T, "keep_prob", keep_prob="0.5")
+    bad("model_forward", "rng", "dropout-no-rng", T, "rng", keep_prob=0.5)
+    bad("model_forward", "rng", "seed-as-rng", T, "rng", keep_prob=0.5, rng=1)
+    bad("model_forward", "rng", "global-module", T, "rng", keep_prob=0.5, rng=np.random)
+    bad("model_forward", "rng", "unused-rng-is-checked", T, "rng", rng="seed")
+    bad("model_backward", "container", "caches-None", T, "caches", caches=None)
+    bad("model_backward", "container", "caches-dict", T, "caches", caches={"1": caches[0]})
+    bad("model_backward", "container", "caches-empty", V, "caches", caches=[])
+    bad("model_backward", "container", "caches-reversed", V, "caches", caches=caches[::-1])
+    bad("model_backward", "container", "caches-linear-only", T, "caches", caches=[c[0] for c in caches])
+    bad("model_backward", "container", "caches-missing-last-layer", V, "AL", caches=caches[:1])
+    bad("model_backward", "container", "caches-missing-first-layer", V, "activations", caches=caches[1:],
+        activations=["relu", "sigmoid"])
+    bad("model_backward", "nan-array", "cache-Z-nan", V, "caches",
+        caches=[caches[0], (caches[1][0], perturb(caches[1][1], "nan"))])
+    bad("model_backward", "mixed", "cache-A_prev-float32", T, "caches",
+        caches=[((X.astype(f32), W, b), caches[0][1]), caches[1]])
+    bad("model_backward", "shape", "cache-b-broadcasts", V, "caches",
+        caches=[((X, W, b[:1]), caches[0][1]), caches[1]])
+    bad("model_backward", "shape", "AL-transposed", V, "AL", AL=AL.T)
+    bad("model_backward", "mixed", "AL-float32", T, "AL", AL=AL.astype(f32))
+    bad("model_backward", "nan-array", "AL-nan", V, "AL", AL=perturb(AL, "nan"))
+    bad("model_backward", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("model_backward", "shape", "Y-broadcasts", V, "Y", Y=Y[:, :1])
+    bad("model_backward", "degenerate", "keep_prob-without-masks", V, "keep_prob", keep_prob=0.5)
+    bad("model_backward", "degenerate", "lambd-negative", V, "lambd", lambd=-1.0)
+    bad("model_backward", "nan-hyper", "lambd-nan", V, "lambd", lambd=np.nan)
+    bad("model_backward", "bool", "lambd-True", T, "lambd", lambd=True)
+    bad("model_backward", "type", "lambd-str", T, "lambd", lambd="0.1")
+    bad("model_backward", "type", "return_dZ-str", T, "return_dZ", return_dZ="yes")
+    bad("model_backward", "name", "convention", V, "convention", convention="tf")
+    bad("model_backward", "name", "convention-one-layer", V, "convention", AL=caches[0][1][:1],
+        caches=[((X, W[:1], b[:1]), caches[0][1][:1])], convention="tf")
+    bad("model_backward", "name", "relu-output", V, "output_activation", output_activation="relu")
+    for lr, kind, what, exc in ((True, "bool", "True", T), (np.array(True), "bool", "0-d-bool-array", T),
+                                (np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
+                                (0.0, "degenerate", "0", V), (-0.1, "degenerate", "negative", V),
+                                ("0.1", "type", "str", T), (None, "type", "None", T),
+                                (np.array([0.1]), "type", "1-element-array", T)):
+        bad("update_parameters", kind, f"learning_rate-{what}", exc, "learning_rate", learning_rate=lr)
+    bad("update_parameters", "container", "grads-None", T, "grads", grads=None)
+    bad("update_parameters", "container", "grads-list", T, "grads", grads=list(G.values()))
+    bad("update_parameters", "container", "grads-int-keys", V, "grads", grads=dict(enumerate(G.values())))
+    bad("update_parameters", "container", "grads-missing-db2", V, "grads", grads=_without(G, "db2"))
+    bad("update_parameters", "container", "params-int-keys", T, "parameters", parameters={0: W})
+    bad_at("update_parameters", "shape", "dW1-transposed", V, "dW1", "grads/dW1", G["dW1"].T)
+    bad_at("update_parameters", "shape", "db1-scalar-broadcasts", V, "db1", "grads/db1", G["db1"][:1])
+    bad_at("update_parameters", "0-d/empty", "db1-flat", V, "db1", "grads/db1", G["db1"][:, 0])
+    bad_at("update_parameters", "nan-array", "dW2-nan", V, "dW2", "grads/dW2", perturb(G["dW2"], "nan"))
+    bad_at("update_parameters", "mixed", "dW1-float32", T, "dW1", "grads/dW1", G["dW1"].astype(f32))
+    bad_at("update_parameters", "subclass", "dW1-matrix", T, "dW1", "grads/dW1", _matrix(G["dW1"]))
+    bad_at("update_parameters", "list", "db2-list", T, "db2", "grads/db2", G["db2"].tolist())
+    bad_at("update_parameters", "nan-array", "W1-inf", V, "W1", "parameters/W1", perturb(W, "inf"))
+
+    # ---------------------------------------------------------------- initialization, one-hot
+    bad("init_std", "name", "glorot", V, "method", method="glorot")
+    bad("init_std", "name", "method-None", V, "method", method=None)
+    bad("init_std", "bool", "n_in-True", T, "n_in", n_in=True)
+    bad("init_std", "degenerate", "n_in-0", V, "n_in", n_in=0)
+    bad("init_std", "degenerate", "n_out-negative", V, "n_out", n_out=-2)
+    bad("init_std", "type", "n_in-float", T, "n_in", n_in=2.5)
+    bad("init_std", "type", "n_out-None", T, "n_out", n_out=None)
+    for scale, kind, what, exc in ((np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
+                                   (0.0, "degenerate", "0", V), (-1.0, "degenerate", "negative", V),
+                                   (True, "bool", "True", T), ("0.01", "type", "str", T)):
+        bad("init_std", kind, f"scale-{what}", exc, "scale", scale=scale)
+        bad("initialize_parameters", kind, f"scale-{what}", exc, "scale", scale=scale)
+    bad("initialize_parameters", "type", "layer_dims-int", T, "layer_dims", layer_dims=5)
+    bad("initialize_parameters", "type", "layer_dims-str", T, "layer_dims", layer_dims="341")
+    bad("initialize_parameters", "container", "layer_dims-dict", T, "layer_dims", layer_dims={3: 4})
+    bad("initialize_parameters", "degenerate", "layer_dims-one", V, "layer_dims", layer_dims=[3])
+    bad("initialize_parameters", "degenerate", "layer_dims-zero-width", V, "layer_dims", layer_dims=[3, 0, 1])
+    bad("initialize_parameters", "degenerate", "layer_dims-negative", V, "layer_dims", layer_dims=[3, -4, 1])
+    bad("initialize_parameters", "bool", "layer_dims-True", T, "layer_dims", layer_dims=[3, True, 1])
+    bad("initialize_parameters", "type", "layer_dims-float", T, "layer_dims", layer_dims=[3, 4.0, 1])
+    bad("initialize_parameters", "type", "layer_dims-float-array", T, "layer_dims", layer_dims=np.array([3.0, 1.0]))
+    bad("initialize_parameters", "name", "glorot", V, "method", method="glorot")
+    bad("initialize_parameters", "rng", "None", T, "rng", rng=None)
+    bad("initialize_parameters", "rng", "seed", T, "rng", rng=0)
+    bad("initialize_parameters", "rng", "global-randn", T, "rng", rng=np.random.randn)
+    bad("initialize_parameters", "dtype", "int64", T, "dtype", dtype=np.int64)
+    bad("initialize_parameters", "dtype", "float16", T, "dtype", dtype=np.float16)
+    bad("initialize_parameters", "dtype", "unknown-name", T, "dtype", dtype="floaty")
+    bad("initialize_parameters", "dtype", "None", T, "dtype", dtype=None)
+    labels = d["labels"]
+    bad("one_hot", "dtype", "float-labels", T, "labels", labels=labels.astype(float))
+    bad("one_hot", "dtype", "bool-labels", T, "labels", labels=labels > 0)
+    bad("one_hot", "dtype", "str-labels", T, "labels", labels="01")
+    bad("one_hot", "type", "None-labels", T, "labels", labels=None)
+    bad("one_hot", "shape", "2-D-labels", V, "labels", labels=np.array([[0, 1], [1, 0]]))
+    bad("one_hot", "0-d/empty", "0-d-labels", V, "labels", labels=np.array(1))
+    bad("one_hot", "subclass", "masked-labels", T, "labels", labels=_masked(labels))
+    bad("one_hot", "subclass", "matrix-labels", T, "labels", labels=_matrix(labels[None, :]))
+    bad("one_hot", "degenerate", "negative-label", V, "labels", labels=labels - 1)
+    bad("one_hot", "degenerate", "label-out-of-range", V, "label", labels=labels * 2)
+    bad("one_hot", "type", "num_classes-float", T, "num_classes", num_classes=2.5)
+    bad("one_hot", "bool", "num_classes-True", T, "num_classes", num_classes=True)
+    bad("one_hot", "degenerate", "num_classes-negative", V, "num_classes", labels=[], num_classes=-1)
+    bad("one_hot", "dtype", "dtype-int", T, "dtype", dtype=np.int64)
+
+    # ---------------------------------------------------------------- dropout
+    for kp, kind, what, exc in ((0.0, "degenerate", "0", V), (1.5, "degenerate", "1.5", V),
+                                (-0.2, "degenerate", "negative", V), (np.nan, "nan-hyper", "nan", V),
+                                (np.inf, "nan-hyper", "inf", V), (True, "bool", "True", T),
+                                ("0.5", "type", "str", T), (None, "type", "None", T)):
+        for fname in ("check_keep_prob", "dropout_mask", "dropout_forward", "dropout_backward"):
+            bad(fname, kind, f"keep_prob-{what}", exc, "keep_prob", keep_prob=kp)
+    bad("check_keep_prob", "degenerate", "below-float32-eps", V, "keep_prob", keep_prob=1e-50, dtype=np.float32)
+    bad("check_keep_prob", "dtype", "dtype-int", T, "dtype", dtype=np.int64)
+    bad("dropout_forward", "degenerate", "keep_prob-1e-300", V, "keep_prob", keep_prob=1e-300)
+    bad("dropout_mask", "type", "shape-int", T, "shape", shape=5)
+    bad("dropout_mask", "degenerate", "shape-negative", V, "shape", shape=(4, -1))
+    bad("dropout_mask", "type", "shape-float", T, "shape", shape=(4, 2.5))
+    bad("dropout_mask", "bool", "shape-True", T, "shape", shape=(True, 3))
+    bad("dropout_mask", "dtype", "dtype-bool", T, "dtype", dtype=bool)
+    for fname in ("dropout_mask", "dropout_forward"):
+        bad(fname, "rng", "None", T, "rng", rng=None)
+        bad(fname, "rng", "seed", T, "rng", rng=3)
+        bad(fname, "rng", "global-module", T, "rng", rng=np.random)
+    bad("dropout_forward", "nan-array", "A-nan", V, "A", A=perturb(Z, "nan"))
+    bad("dropout_forward", "dtype", "A-int", T, "A", A=Z.astype(int))
+    bad("dropout_forward", "subclass", "A-matrix", T, "A", A=_matrix(Z))
+    bad("dropout_forward", "list", "A-list", T, "A", A=Z.tolist())
+    bad("dropout_forward", "0-d/empty", "A-flat", V, "A", A=Z[0])
+    bad("dropout_forward", "0-d/empty", "m=0", V, "A", A=Z[:, :0])
+    bad("dropout_backward", "mixed", "D-float32", T, "D", D=D.astype(f32))
+    bad("dropout_backward", "dtype", "D-bool", T, "D", D=D > 0)
+    bad("dropout_backward", "shape", "D-column-broadcasts", V, "D", D=D[:, :1])
+    bad("dropout_backward", "degenerate", "D-over-keep_prob", V, "D", D=D / 0.5)
+    bad("dropout_backward", "subclass", "D-masked", T, "D", D=_masked(D))
+    bad("dropout_backward", "list", "D-list", T, "D", D=D.tolist())
+    bad("dropout_backward", "nan-array", "D-nan", V, "D", D=perturb(D, "nan"))
+    bad("dropout_backward", "nan-array", "dA-inf", V, "dA", dA=perturb(dA, "inf"))
+
+    # ---------------------------------------------------------------- L2, elastic net, max-norm
+    for fname, names in (("l2_regularization_cost", ("lambd",)), ("l2_regularization_gradient", ("lambd",)),
+                         ("compute_cost_with_regularization", ("lambd",)), ("elastic_net_cost", ("lambd1", "lambd2")),
+                         ("elastic_net_gradient", ("lambd1", "lambd2")),
+                         ("compute_cost_with_elastic_net", ("lambd1", "lambd2"))):
+        for name in names:
+            bad(fname, "degenerate", f"{name}-negative", V, name, **{name: -0.5})
+            bad(fname, "nan-hyper", f"{name}-nan", V, name, **{name: np.nan})
+            bad(fname, "bool", f"{name}-True", T, name, **{name: True})
+            bad(fname, "type", f"{name}-str", T, name, **{name: "0.5"})
+    for fname in ("l2_regularization_cost", "l2_regularization_gradient", "elastic_net_cost", "elastic_net_gradient"):
+        bad(fname, "degenerate", "m-0", V, "m", m=0)
+        bad(fname, "bool", "m-True", T, "m", m=True)
+        bad(fname, "type", "m-float", T, "m", m=5.0)
+    for fname in ("l2_regularization_gradient", "elastic_net_gradient", "apply_max_norm"):
+        bad(fname, "nan-array", "W-nan", V, "W", W=perturb(W, "nan"))
+        bad(fname, "dtype", "W-int", T, "W", W=W.astype(int))
+        bad(fname, "subclass", "W-masked", T, "W", W=_masked(W))
+        bad(fname, "0-d/empty", "W-flat", V, "W", W=W[0])
+        bad(fname, "list", "W-list", T, "W", W=W.tolist())
+    for fname in ("l2_regularization_cost", "elastic_net_cost", "max_norm_parameters"):
+        bad(fname, "container", "int-keys", T, "parameters", parameters={1: W})
+        bad_at(fname, "nan-array", "W2-inf", V, "W2", "parameters/W2", perturb(P["W2"], "inf"))
+    for fname in ("compute_cost_with_regularization", "compute_cost_with_elastic_net"):
+        bad(fname, "mixed", "AL-float32-parameters-float64", T, "AL", AL=AL.astype(f32), Y=Y.astype(f32))
+        bad(fname, "shape", "AL-of-another-network", V, "AL", AL=ALs, Y=Ys, output_activation="softmax")
+        bad(fname, "degenerate", "Y-2", V, "Y", Y=Y * 2)
+        bad(fname, "name", "output-relu", V, "output_activation", output_activation="relu")
+        bad(fname, "container", "parameters-list", T, "parameters", parameters=[W])
+    for c, kind, what, exc in ((0.0, "degenerate", "0", V), (-1.0, "degenerate", "negative", V),
+                               (np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
+                               (True, "bool", "True", T), ("1", "type", "str", T),
+                               (None, "type", "None", T)):
+        bad("apply_max_norm", kind, f"c-{what}", exc, "c", c=c)
+        bad("max_norm_parameters", kind, f"c-{what}", exc, "c", c=c)
+    for eps, kind, what, exc in ((-1e-7, "degenerate", "negative", V), (np.nan, "nan-hyper", "nan", V),
+                                 (True, "bool", "True", T)):
+        bad("apply_max_norm", kind, f"eps-{what}", exc, "eps", eps=eps)
+
+    # ---------------------------------------------------------------- training loops
+    for n, kind, what, exc in ((-1, "degenerate", "negative", V), (True, "bool", "True", T),
+                               (2.0, "type", "float", T), ("3", "type", "str", T)):
+        bad("train", kind, f"num_iterations-{what}", exc, "num_iterations", num_iterations=n)
+        bad("train_with_early_stopping", kind, f"max_iterations-{what}", exc, "max_iterations", max_iterations=n)
+    for fname in ("train", "train_with_early_stopping"):
+        for lr, kind, what, exc in ((-0.1, "degenerate", "negative", V), (np.nan, "nan-hyper", "nan", V),
+                                    (True, "bool", "True", T)):
+            bad(fname, kind, f"learning_rate-{what}", exc, "learning_rate", learning_rate=lr)
+            bad(fname, kind, f"zero-iterations-learning_rate-{what}", exc, "learning_rate", learning_rate=lr,
+                **{"num_iterations" if fname == "train" else "max_iterations": 0})
+        bad(fname, "shape", "X-transposed", V, "X", X=X.T)
+        bad(fname, "degenerate", "Y-2", V, "Y", Y=Y * 2)
+        bad(fname, "shape", "Y-broadcasts", V, "Y", Y=Y[:, :1])
+        bad(fname, "list", "X-list", T, "X", X=X.tolist())
+        bad(fname, "list", "Y-list", T, "Y", Y=Y.tolist())
+        bad(fname, "container", "parameters-list", T, "parameters", parameters=[W, b])
+        bad(fname, "container", "parameters-int-keys", T, "parameters", parameters={1: W})
+        bad(fname, "type", "activations-str", T, "activations", activations="relu")
+        bad(fname, "name", "output-relu", V, "output_activation", output_activation="relu")
+        bad(fname, "degenerate", "lambd-negative", V, "lambd", lambd=-1.0)
+        bad(fname, "degenerate", "keep_prob-0", V, "keep_prob", keep_prob=0.0, rng=np.random.default_rng(2))
+        bad(fname, "rng", "dropout-without-rng", T, "rng", keep_prob=0.5, rng=None)
+        bad(fname, "rng", "unused-seed-as-rng", T, "rng", keep_prob=1.0, rng=7)
+        bad(fname, "degenerate", "max_norm-0", V, "max_norm", max_norm=0.0)
+        bad(fname, "nan-hyper", "max_norm-nan", V, "max_norm", max_norm=np.nan)
+        bad(fname, "bool", "max_norm-True", T, "max_norm", max_norm=True)
+        bad(fname, "type", "max_norm-str", T, "max_norm", max_norm="3")
+        bad_at(fname, "nan-array", "W1-nan", V, "W1", "parameters/W1", perturb(W, "nan"))
+        bad(fname, "mixed", "X-float32", T, "X", X=X.astype(f32))
+    # a rejected call after its rng was passed: the generator must not have advanced (checked for every case)
+    bad("train", "degenerate", "Y-2-with-dropout", V, "Y", Y=Y * 2, keep_prob=0.5, rng=np.random.default_rng(4))
+    es = "train_with_early_stopping"
+    bad(es, "shape", "X_val-transposed", V, "X_val", X_val=X[:, :4].T)
+    bad(es, "mixed", "X_val-float32", T, "X_val", X_val=X[:, :4].astype(f32))
+    bad(es, "list", "X_val-list", T, "X_val", X_val=X[:, :4].tolist())
+    bad(es, "degenerate", "Y_val-2", V, "Y_val", Y_val=Y[:, :4] * 2)
+    bad(es, "shape", "Y_val-of-X", V, "Y_val", Y_val=Y)
+    bad(es, "list", "Y_val-list", T, "Y_val", Y_val=Y[:, :4].tolist())
+    bad(es, "degenerate", "patience-0", V, "patience", patience=0)
+    bad(es, "bool", "patience-True", V, "patience", patience=True)
+    bad(es, "degenerate", "Y_val-2-with-dropout", V, "Y_val", Y_val=Y[:, :4] * 2, keep_prob=0.5,
+        rng=np.random.default_rng(4))
+
+    # ---------------------------------------------------------------- gradient checking
+    theta = d["theta"]
+    bad("dictionary_to_vector", "container", "int-keys", T, "parameters", parameters={1: W, 2: b})
+    bad("dictionary_to_vector", "container", "list", T, "parameters", parameters=[W, b])
+    bad_at("dictionary_to_vector", "nan-array", "b1-nan", V, "b1", "parameters/b1", perturb(b, "nan"))
+    bad("vector_to_dictionary", "shape", "theta-short", V, "theta", theta=theta[:3])
+    bad("vector_to_dictionary", "shape", "theta-row", V, "theta", theta=theta.T)
+    bad("vector_to_dictionary", "nan-array", "theta-nan", V, "theta", theta=perturb(theta, "nan"))
+    bad("vector_to_dictionary", "dtype", "theta-int", T, "theta", theta=theta.astype(int))
+    bad("vector_to_dictionary", "list", "theta-list", T, "theta", theta=theta.tolist())
+    bad("vector_to_dictionary", "container", "layout-None", T, "layout", layout=None)
+    bad("vector_to_dictionary", "container", "layout-int-key", T, "layout", layout=[(1, (4, 3))])
+    bad("vector_to_dictionary", "container", "layout-str-shape", T, "layout", layout=[("W1", (4, "3"))])
+    bad("gradients_to_vector", "container", "layout-None", T, "layout", layout=None)
+    bad("gradients_to_vector", "container", "grads-None", T, "grads", grads=None)
+    bad("gradients_to_vector", "container", "grads-missing-dW2", V, "grads", grads=_without(G, "dW2"))
+    bad_at("gradients_to_vector", "shape", "dW1-transposed", V, "dW1", "grads/dW1", G["dW1"].T)
+    bad_at("gradients_to_vector", "nan-array", "db1-nan", V, "db1", "grads/db1", perturb(G["db1"], "nan"))
+    bad_at("gradients_to_vector", "subclass", "dW2-masked", T, "dW2", "grads/dW2", _masked(G["dW2"]))
+    for eps, kind, what, exc in ((0, "degenerate", "0", V), (-1e-5, "degenerate", "negative", V),
+                                 (np.nan, "nan-hyper", "nan", V), (True, "bool", "True", T),
+                                 ("1e-5", "type", "str", T)):
+        for fname in ("centered_difference", "numerical_gradients", "gradient_check"):
+            bad(fname, kind, f"epsilon-{what}", exc, "epsilon", epsilon=eps)
+    bad("centered_difference", "type", "J-not-callable", T, "J", J=3.0)
+    bad("numerical_gradients", "type", "J-not-callable", T, "J", J=None)
+    bad("centered_difference", "list", "theta-list", T, "theta", theta=[1.0, 2.0])
+    bad("centered_difference", "dtype", "theta-int", T, "theta", theta=np.array([1, 2]))
+    bad("centered_difference", "nan-array", "theta-inf", V, "theta", theta=perturb(w, "inf"))
+    bad("relative_difference", "shape", "db-flat-vs-column", V, "grad", grad=b[:, 0], gradapprox=b)
+    bad("relative_difference", "shape", "transposed", V, "grad", gradapprox=W.T)
+    bad("relative_difference", "list", "grad-list", T, "grad", grad=W.tolist())
+    bad("relative_difference", "nan-array", "gradapprox-nan", V, "gradapprox", gradapprox=perturb(W, "nan"))
+    bad("relative_difference", "dtype", "grad-int", T, "grad", grad=W.astype(int))
+    bad("relative_difference", "subclass", "grad-masked", T, "grad", grad=_masked(W))
+    bad("relative_difference", "bool", "grad-True", T, "grad", grad=True, gradapprox=1.0)
+    bad("gradient_check", "container", "grads-missing-dW2", V, "grads", grads=_without(G, "dW2"))
+    bad("gradient_check", "container", "grads-None-entries", T, "dW1", grads=_entry(G, dW1=None))
+    bad("gradient_check", "shape", "grads-dW1-transposed", V, "dW1", grads=_entry(G, dW1=G["dW1"].T))
+    bad("gradient_check", "nan-array", "grads-db2-nan", V, "db2", grads=_entry(G, db2=perturb(G["db2"], "nan")))
+    bad("gradient_check", "mixed", "grads-float32", T, "dW1", grads=_entry(G, dW1=G["dW1"].astype(f32)))
+    bad("gradient_check", "shape", "X-transposed", V, "X", X=X.T)
+    bad("gradient_check", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("gradient_check", "degenerate", "threshold-0", V, "threshold", threshold=0.0)
+    bad("gradient_check", "nan-hyper", "threshold-nan", V, "threshold", threshold=np.nan)
+    bad("gradient_check", "bool", "threshold-True", T, "threshold", threshold=True)
+    bad("gradient_check", "type", "activations-str", T, "activations", activations="relu")
+    bad("gradient_check", "container", "parameters-int-keys", T, "parameters", parameters={1: W})
+
+    # ---------------------------------------------------------------- predictions, metrics
+    for fname, al in (("predict_binary", AL), ("predict_multiclass", ALs), ("predict", ALs)):
+        bad(fname, "nan-array", "AL-nan", V, "AL", AL=perturb(al, "nan"))
+        bad(fname, "dtype", "AL-int", T, "AL", AL=(al > 0.5).astype(int))
+        bad(fname, "subclass", "AL-matrix", T, "AL", AL=_matrix(al))
+        bad(fname, "list", "AL-list", T, "AL", AL=al.tolist())
+        bad(fname, "0-d/empty", "AL-flat", V, "AL", AL=al[0])
+        bad(fname, "0-d/empty", "m=0", V, "AL", AL=al[:, :0])
+    bad("predict_binary", "shape", "softmax-output", V, "AL", AL=ALs)
+    bad("predict_multiclass", "shape", "binary-output", V, "AL", AL=AL)
+    for t, kind, what, exc in ((np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
+                               ("0.5", "type", "str", T), (True, "bool", "True", T),
+                               (None, "type", "None", T)):
+        bad("predict_binary", kind, f"threshold-{what}", exc, "threshold", threshold=t)
+    pred = d["pred"]
+    for fname in ("accuracy", "confusion_counts", "precision_recall_f1", "precision", "recall", "f1_score"):
+        bad(fname, "dtype", "y_pred-float", T, "y_pred", y_pred=pred.astype(float))
+        bad(fname, "shape", "y_true-short", V, "y_true", y_true=labels[:4])
+        bad(fname, "list", "y_true-list", T, "y_true", y_true=labels.tolist())
+        bad(fname, "subclass", "y_true-masked", T, "y_true", y_true=_masked(labels))
+    bad("accuracy", "subclass", "y_pred-matrix", T, "y_pred", y_pred=_matrix(pred[None, :]))
+    bad("accuracy", "shape", "y_true-2-D", V, "y_true", y_true=np.stack([labels, labels]))
+    bad("accuracy", "0-d/empty", "empty", V, "y_true", y_true=labels[:0], y_pred=pred[:0])
+    bad("accuracy", "type", "y_true-None", T, "y_true", y_true=None)
+    bad("confusion_counts", "type", "positive-float", T, "positive", positive=1.5)
+    bad("confusion_counts", "bool", "positive-True", T, "positive", positive=True)
+    bad("confusion_counts", "type", "positive-str", T, "positive", positive="1")
+    bad("precision_recall_f1", "name", "average-micro", V, "average", average="micro")
+    bad("precision_recall_f1", "degenerate", "binary-with-class-2", V, "average", y_true=labels * 2)
+    bad("precision_recall_f1", "degenerate", "zero_division-2", V, "zero_division", zero_division=2.0)
+    bad("precision_recall_f1", "bool", "zero_division-True", T, "zero_division", zero_division=True)
+    bad("precision_recall_f1", "type", "zero_division-str", T, "zero_division", zero_division="0")
+    bad("precision", "container", "labels-empty", V, "labels", labels=[])
+    bad("precision", "type", "labels-float", T, "labels", labels=[0, 1.5])
+    bad("precision", "type", "labels-str", T, "labels", labels="01")
+    bad("precision", "bool", "labels-bool", T, "labels", labels=[True, False])
+    bad("recall", "name", "average-None", V, "average", average=None)
+    bad("f1_score", "type", "labels-int", T, "labels", labels=3)
+
+    # ---------------------------------------------------------------- parity networks
+    for fname in ("parity_inputs", "deep_parity_network", "shallow_parity_network", "counting_parity_network"):
+        bad(fname, "bool", "n-True", T, "n", n=True)
+        bad(fname, "degenerate", "n-0", V, "n", n=0)
+        bad(fname, "type", "n-float", T, "n", n=3.0)
+        bad(fname, "dtype", "dtype-int", T, "dtype", dtype=np.int64)
+    bad("parity_inputs", "degenerate", "n-too-large", V, "n", n=64)
+    bad("shallow_parity_network", "degenerate", "n-too-large", V, "n", n=40)
+    bits = d["bits"]
+    bad("parity_labels", "degenerate", "X-not-bits", V, "X", X=bits * 2)
+    bad("parity_labels", "nan-array", "X-nan", V, "X", X=perturb(bits, "nan"))
+    bad("parity_labels", "list", "X-list", T, "X", X=bits.tolist())
+    bad("parity_labels", "dtype", "X-bool", T, "X", X=bits > 0)
+    bad("parity_labels", "subclass", "X-masked", T, "X", X=_masked(bits))
+    bad("parity_labels", "0-d/empty", "m=0", V, "X", X=bits[:, :0])
+    for fname in ("parity_activations", "hidden_units"):
+        bad(fname, "container", "int-keys", T, "parameters", parameters={1: W, 2: b})
+        bad(fname, "container", "missing-b2", V, "parameters", parameters=_without(P, "b2"))
+        bad(fname, "container", "list", T, "parameters", parameters=[W, b])
+
+    # ---------------------------------------------------------------- optimizers.py (another engineer's)
+    bad("random_mini_batches", "degenerate", "size-0", V, "mini_batch_size", mini_batch_size=0)
+    bad("random_mini_batches", "bool", "size-True", T, "mini_batch_size", mini_batch_size=True)
+    bad("random_mini_batches", "type", "size-float", T, "mini_batch_size", mini_batch_size=2.0)
+    bad("random_mini_batches", "degenerate", "seed-negative", T, "seed", seed=-1)
+    bad("random_mini_batches", "rng", "seed-and-rng", T, "rng", rng=np.random.default_rng(1))
+    bad("random_mini_batches", "rng", "rng-not-a-generator", T, "rng", seed=None, rng=3)
+    bad("random_mini_batches", "shape", "Y-short", V, "Y", Y=Y[:, :4])
+    bad("random_mini_batches", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"))
+    bad("random_mini_batches", "list", "Y-list", T, "Y", Y=Y.tolist())
+    bad("random_mini_batches", "subclass", "Y-masked", T, "Y", Y=_masked(Y), xfail=PENDING_OPT)
+    for fname in ("initialize_velocity", "initialize_rmsprop", "initialize_adam"):
+        bad(fname, "container", "int-keys", T, "parameters", parameters={1: W})
+        bad(fname, "container", "list", T, "parameters", parameters=[W])
+    opt = {"update_parameters_with_momentum": ("v",), "update_parameters_with_rmsprop": ("s",),
+           "update_parameters_with_adam": ("v", "s")}
+    for fname, states in opt.items():
+        bad(fname, "container", "grads-None", T, "grads", grads=None)
+        bad(fname, "container", "grads-missing-db1", V, "grads", grads=_without(G, "db1"))
+        bad_at(fname, "shape", "dW1-transposed", V, "grads", "grads/dW1", G["dW1"].T)
+        bad_at(fname, "nan-array", "db2-nan", V, "grads", "grads/db2", perturb(G["db2"], "nan"))
+        bad_at(fname, "mixed", "dW2-float32", T, "grads", "grads/dW2", G["dW2"].astype(f32))
+        for state in states:
+            bad(fname, "container", f"{state}-extra-key", V, state, **{state: _entry(G, dA0=X)})
+        bad(fname, "degenerate", "learning_rate-0", V, "learning_rate", learning_rate=0.0)
+        bad(fname, "bool", "learning_rate-True", T, "learning_rate", learning_rate=True)
+        bad(fname, "nan-hyper", "learning_rate-nan", V, "learning_rate", learning_rate=np.nan)
+    bad("update_parameters_with_momentum", "degenerate", "beta-1", V, "beta", beta=1.0)
+    bad("update_parameters_with_momentum", "bool", "beta-True", T, "beta", beta=True)
+    bad("update_parameters_with_rmsprop", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0)
+    bad("update_parameters_with_adam", "degenerate", "t-0", V, "t", t=0)
+    bad("update_parameters_with_adam", "bool", "t-True", T, "t", t=True)
+    bad("update_parameters_with_adam", "type", "t-float", T, "t", t=2.0)
+    bad("update_parameters_with_adam", "nan-hyper", "beta2-inf", V, "beta2", beta2=np.inf)
+    for fname in ("update_lr", "schedule_lr_decay"):
+        bad(fname, "degenerate", "learning_rate0-0", V, "learning_rate0", learning_rate0=0.0)
+        bad(fname, "bool", "epoch-True", T, "epoch_num", epoch_num=True)
+        bad(fname, "degenerate", "decay-negative", V, "decay_rate", decay_rate=-1.0)
+        bad(fname, "nan-hyper", "decay-nan", V, "decay_rate", decay_rate=np.nan)
+    bad("schedule_lr_decay", "degenerate", "time_interval-0", V, "time_interval", time_interval=0)
+    bad("train_with_optimizer", "name", "optimizer-sgd", V, "optimizer", optimizer="sgd")
+    bad("train_with_optimizer", "degenerate", "learning_rate-negative", V, "learning_rate", learning_rate=-0.1)
+    bad("train_with_optimizer", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("train_with_optimizer", "container", "parameters-int-keys", T, "parameters", parameters={1: W})
+
+    # ---------------------------------------------------------------- batchnorm.py, bn_model.py (another engineer's)
+    bnZ, gamma, beta = d["bn_Z"], d["gamma"], d["beta"]
+    bad("batchnorm_forward", "shape", "gamma-scalar-broadcasts", V, "gamma", gamma=gamma[:1])
+    bad("batchnorm_forward", "0-d/empty", "gamma-flat", V, "gamma", gamma=gamma[:, 0])
+    bad("batchnorm_forward", "nan-array", "Z-nan", V, "Z", Z=perturb(bnZ, "nan"))
+    bad("batchnorm_forward", "mixed", "beta-float32", T, "beta", beta=beta.astype(f32))
+    bad("batchnorm_forward", "subclass", "Z-matrix", T, "Z", Z=_matrix(bnZ))
+    bad("batchnorm_forward", "0-d/empty", "m=0", V, "Z", Z=bnZ[:, :0])
+    bad("batchnorm_forward", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0)
+    bad("batchnorm_forward", "bool", "epsilon-True", T, "epsilon", epsilon=True)
+    bad("batchnorm_backward", "container", "cache-None", T, "cache", cache=None)
+    bad("batchnorm_backward", "container", "cache-list", T, "cache", cache=list(d["bn_cache"]))
+    bad("batchnorm_backward", "shape", "dZ_tilde-row-broadcasts", V, "dZ_tilde", dZ_tilde=d["Z5"][:1])
+    bad("batchnorm_backward", "nan-array", "dZ_tilde-inf", V, "dZ_tilde", dZ_tilde=perturb(d["Z5"], "inf"))
+    bad("update_running_averages", "degenerate", "momentum-0", V, "momentum", momentum=0.0)
+    bad("update_running_averages", "nan-hyper", "momentum-nan", V, "momentum", momentum=np.nan)
+    bad("update_running_averages", "bool", "momentum-True", T, "momentum", momentum=True)
+    bad("update_running_averages", "type", "unbiased-str", T, "unbiased", unbiased="yes")
+    bad("update_running_averages", "shape", "running_mean-broadcasts", V, "running_mean", running_mean=d["rm"][:1])
+    bad("batchnorm_inference", "degenerate", "running_var-negative", V, "running_var", running_var=-d["rv"])
+    bad("batchnorm_inference", "shape", "running_mean-row", V, "running_mean", running_mean=d["rm"].T)
+    bad("batchnorm_inference", "nan-array", "Z-nan", V, "Z", Z=perturb(bnZ, "nan"))
+    bad("batchnorm_layers", "container", "int-keys", T, "parameters", parameters={1: W})
+    bad("initialize_bn_parameters", "rng", "None", T, "rng", rng=None)
+    bad("initialize_bn_parameters", "degenerate", "layer_dims-zero", V, "layer_dims", layer_dims=[3, 0, 1])
+    bad("initialize_running_averages", "container", "list", T, "parameters", parameters=[W])
+    bad("bn_model_forward", "shape", "X-transposed", V, "X", X=X.T)
+    bad("bn_model_forward", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"))
+    bad("bn_model_forward", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0)
+    bad("bn_model_backward", "container", "caches-None", T, "caches", caches=None)
+    bad("bn_model_backward", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("update_model_running_averages", "degenerate", "momentum-0", V, "momentum", momentum=0.0)
+    bad("update_model_running_averages", "container", "caches-None", T, "caches", caches=None)
+
+
+_build()

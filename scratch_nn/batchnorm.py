@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_examples, check_same_dtype, check_shape
+from ._checks import as_real, check_array, check_examples, check_same_dtype, check_shape
 
 #: the cache of one BN-FWD: ``(Z, Z_norm, mu, var, gamma, epsilon)``
 BatchNormCache = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
 
 
 def _check_epsilon(epsilon: object) -> float:
-    if isinstance(epsilon, (bool, np.bool_)) or not isinstance(epsilon, (int, float, np.floating)):
-        raise TypeError(f"epsilon must be a number, got {type(epsilon).__name__}")
+    """A Python float (a NumPy scalar or 0-d array would make a float32 result float64, NEP 50)."""
+    epsilon = as_real("epsilon", epsilon)
     if not (np.isfinite(epsilon) and epsilon > 0):
         raise ValueError(f"epsilon must be a finite number > 0, got {epsilon}")
-    return float(epsilon)
+    return epsilon
 
 
 def _check_column(name: str, x: object, n: int) -> np.ndarray:
@@ -114,8 +114,7 @@ def update_running_averages(
     _check_column("running_mean", running_mean, n)
     _check_column("running_var", running_var, n)
     check_same_dtype(running_mean=running_mean, running_var=running_var, Z=Z)
-    if isinstance(momentum, (bool, np.bool_)) or not isinstance(momentum, (int, float, np.floating)):
-        raise TypeError(f"momentum must be a number, got {type(momentum).__name__}")
+    momentum = as_real("momentum", momentum)
     if not 0 < momentum <= 1:
         raise ValueError(f"momentum must lie in (0, 1] (the new statistic's weight), got {momentum}")
     if not isinstance(unbiased, (bool, np.bool_)):

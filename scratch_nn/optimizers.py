@@ -26,7 +26,17 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._checks import RNG, check_array, check_examples, check_parameters, check_rng, check_same_dtype, check_shape
+from ._checks import (
+    RNG,
+    as_real,
+    check_array,
+    check_examples,
+    check_parameters,
+    check_plain_array,
+    check_rng,
+    check_same_dtype,
+    check_shape,
+)
 
 
 # ----------------------------------------------------------------------- OPT-MINIBATCH
@@ -57,6 +67,7 @@ def random_mini_batches(
     check_array("X", X, finite=True)
     if not isinstance(Y, np.ndarray):
         raise TypeError(f"Y must be a numpy.ndarray, got {type(Y).__name__}")
+    check_plain_array("Y", Y)  # a masked Y's mask would not follow the permutation
     if Y.ndim != 2:
         raise ValueError(f"Y must be 2-D (n[L], m), got shape {Y.shape}")
     if Y.dtype.kind not in "biuf":
@@ -87,9 +98,9 @@ def random_mini_batches(
 
 # ----------------------------------------------------------------------- shared checks
 def _check_number(name: str, x: object, low: float, high: float, low_open: bool, high_open: bool) -> float:
-    """A finite real number in the given interval (bools are refused: True is not a rate)."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    """A finite real number in the given interval, as a Python float (bools are refused: True is not a
+    rate; a 0-d array is its number, and a Python float keeps float32 arrays float32 under NEP 50)."""
+    x = as_real(name, x)
     if not np.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")
     too_low = x <= low if low_open else x < low

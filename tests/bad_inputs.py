@@ -46,9 +46,6 @@ KINDS = {
     "rng": "an rng that is neither a numpy.random.Generator nor a RandomState",
 }
 
-PENDING_OPT = "fix pending in optimizers.py"
-PENDING_BN = "fix pending in batchnorm.py"
-PENDING_BN_MODEL = "fix pending in bn_model.py"
 
 # ----------------------------------------------------------------------- perturbations
 SHAPE = frozenset({"transpose", "row", "column"})
@@ -378,31 +375,30 @@ def right_calls(dtype: type = np.float64) -> dict[str, Right]:
         "initialize_rmsprop": Right(nn.initialize_rmsprop, (P,)),
         "initialize_adam": Right(nn.initialize_adam, (P,)),
         "update_parameters_with_momentum": Right(nn.update_parameters_with_momentum, (P, G, G, 0.9, 0.1),
-                                                 hyper=("beta", "learning_rate"), xfail=PENDING_OPT),
+                                                 hyper=("beta", "learning_rate")),
         "update_parameters_with_rmsprop": Right(nn.update_parameters_with_rmsprop, (P, G, G2, 0.99, 0.1, 1e-8),
-                                                hyper=("beta2", "learning_rate", "epsilon"), xfail=PENDING_OPT),
+                                                hyper=("beta2", "learning_rate", "epsilon")),
         "update_parameters_with_adam": Right(nn.update_parameters_with_adam, (P, G, G, G2, 2, 0.1, 0.9, 0.99, 1e-8),
-                                             hyper=("learning_rate", "beta1", "beta2", "epsilon"), xfail=PENDING_OPT),
+                                             hyper=("learning_rate", "beta1", "beta2", "epsilon")),
         "update_lr": Right(nn.update_lr, (0.1, 3, 0.5)),
         "schedule_lr_decay": Right(nn.schedule_lr_decay, (0.1, 3, 0.5, 2)),
         "train_with_optimizer": Right(nn.train_with_optimizer, (X, Y, P, "adam", 2, 1, 0.01),
-                                      hyper=("learning_rate",), xfail=PENDING_OPT),
+                                      hyper=("learning_rate",)),
         "batchnorm_forward": Right(nn.batchnorm_forward, (d["bn_Z"], d["gamma"], d["beta"], 1e-3),
-                                   hyper=("epsilon",), xfail=PENDING_BN),
+                                   hyper=("epsilon",)),
         "batchnorm_backward": Right(nn.batchnorm_backward, (d["Z5"], d["bn_cache"])),
         "update_running_averages": Right(nn.update_running_averages, (d["rm"], d["rv"], d["bn_cache"], 0.2),
-                                         hyper=("momentum",), xfail=PENDING_BN),
+                                         hyper=("momentum",)),
         "batchnorm_inference": Right(nn.batchnorm_inference, (d["bn_Z"], d["gamma"], d["beta"], d["rm"], d["rv"],
-                                                              1e-3), hyper=("epsilon",), xfail=PENDING_BN),
+                                                              1e-3), hyper=("epsilon",)),
         "batchnorm_layers": Right(nn.batchnorm_layers, (d["P_bn"],)),
         "initialize_bn_parameters": Right(nn.initialize_bn_parameters, ([3, 4, 1], "he", rng)),
         "initialize_running_averages": Right(nn.initialize_running_averages, (d["P_bn"],)),
-        "bn_model_forward": Right(nn.bn_model_forward, (X, d["P_bn"]), {"epsilon": 1e-3}, hyper=("epsilon",),
-                                  xfail=PENDING_BN_MODEL),
+        "bn_model_forward": Right(nn.bn_model_forward, (X, d["P_bn"]), {"epsilon": 1e-3}, hyper=("epsilon",)),
         "bn_model_backward": Right(nn.bn_model_backward, (d["AL_bn"], Y, d["bn_caches"])),
         "update_model_running_averages": Right(nn.update_model_running_averages,
                                                (nn.initialize_running_averages(d["P_bn"]), d["bn_caches"]),
-                                               {"momentum": 0.2}, hyper=("momentum",), xfail=PENDING_BN_MODEL),
+                                               {"momentum": 0.2}, hyper=("momentum",)),
         "BNLayerCache": Right(nn.BNLayerCache, tuple(d["bn_caches"][0])),
     }
     return calls
@@ -1013,7 +1009,7 @@ def _build() -> None:
     bad("random_mini_batches", "shape", "Y-short", V, "Y", Y=Y[:, :4])
     bad("random_mini_batches", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"))
     bad("random_mini_batches", "list", "Y-list", T, "Y", Y=Y.tolist())
-    bad("random_mini_batches", "subclass", "Y-masked", T, "Y", Y=_masked(Y), xfail=PENDING_OPT)
+    bad("random_mini_batches", "subclass", "Y-masked", T, "Y", Y=_masked(Y))
     for fname in ("initialize_velocity", "initialize_rmsprop", "initialize_adam"):
         bad(fname, "container", "int-keys", T, "parameters", parameters={1: W})
         bad(fname, "container", "list", T, "parameters", parameters=[W])

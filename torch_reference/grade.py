@@ -962,12 +962,18 @@ def _dispatch(run: GradeRun, jobs: list[Job], finish: Callable[[Job, dict[str, A
     inflight: dict[cf.Future, Job] = {}
     grace = 15.0 + min(run.timeout, 60.0) if run.grace is None else run.grace  # the worker's own limit fires first
 
-    def submit(job: Job) -> None:
+    def submit(job: Job) -> bool:
+        """Hand the job to the pool; False if the pool broke first (a worker died since the last wait)."""
         # until its worker says it started it: the time a fresh worker needs to start, on top
         job.started = time.monotonic()
         job.deadline = job.started + run.timeout + grace + run.startup
         assert job.main is not None
-        inflight[pool.submit(_worker_job, run.worker, str(job.main), run.seeds, run.ids, run.timeout)] = job
+        try:
+            future = pool.submit(_worker_job, run.worker, str(job.main), run.seeds, run.ids, run.timeout)
+        except BrokenProcessPool:
+            return False
+        inflight[future] = job
+        return True
 
     def started() -> None:
         while True:
@@ -981,14 +987,25 @@ def _dispatch(run: GradeRun, jobs: list[Job], finish: Callable[[Job, dict[str, A
 
     try:
         while pending or suspects or inflight:
+            refused = False
             if suspects:
                 if not inflight:
                     job = suspects.popleft()
                     job.suspect = True
-                    submit(job)
+                    if not submit(job):
+                        suspects.appendleft(job)
+                        refused = True
             else:
                 while pending and len(inflight) < workers:
-                    submit(pending.popleft())
+                    job = pending.popleft()
+                    if not submit(job):
+                        pending.appendleft(job)
+                        refused = True
+                        break
+            if refused and not inflight:  # the pool broke with nothing in flight to tell us: a new one
+                _kill_pool(pool)
+                pool, starts = _new_pool(run, workers)
+                continue
             started()
             wait = min(0.5, max(0.05, min(j.deadline for j in inflight.values()) - time.monotonic()))
             done, _ = cf.wait(list(inflight), timeout=wait, return_when=cf.FIRST_COMPLETED)

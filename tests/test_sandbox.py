@@ -65,7 +65,7 @@ def test_a_call_that_exits_crashes_or_hangs_is_an_error_row(capsys, name, expect
 @pytest.mark.parametrize(
     "spec, expected",
     [
-        ("loop_at_import", "loop_at_import: timed out: loading loop_at_import ran past the limit of 3 s"),
+        ("loop_at_import", "loop_at_import: timed out: loading loop_at_import ran past the limit of 2 s"),
         ("exit_at_import", "exit_at_import: importing it called sys.exit(0) at "),
         ("nothing_known", "none of its functions is one the checker knows (it defines: hello)"),
         ("numpy", "--impl numpy: none of its functions is one the checker knows"),
@@ -75,7 +75,7 @@ def test_a_call_that_exits_crashes_or_hangs_is_an_error_row(capsys, name, expect
 )
 def test_every_load_failure_is_one_line_with_exit_status_2(capsys, monkeypatch, spec, expected):
     monkeypatch.chdir(HOSTILE)  # the current directory is on the path, as with python -m
-    rc, out, err, _ = nn_verify(capsys, "--impl", spec, "--load-timeout", "3")
+    rc, out, err, _ = nn_verify(capsys, "--impl", spec, "--load-timeout", "2")
     assert rc == cli.EXIT_USAGE
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and expected in lines[0], err
@@ -224,8 +224,8 @@ def test_bad_limits_are_usage_errors(capsys):
 
 
 # ------------------------------------------------------------------ pytest --impl
-PYTEST_CASES = [
-    ("exit_in_call", "called sys.exit(0)"),
+PYTEST_CASES = [  # -m slow: each is a pytest run of its own (test_pytest_plugin runs --impl by default)
+    pytest.param("exit_in_call", "called sys.exit(0)", marks=pytest.mark.slow),
     pytest.param("os_exit_in_call", "ended the process (exit status 0", marks=pytest.mark.slow),
     pytest.param("signal_in_call", "crashed with SIGSEGV", marks=pytest.mark.slow),
     pytest.param("memory_hog", "ran out of memory", marks=pytest.mark.slow),
@@ -240,7 +240,7 @@ PYTEST_CASES = [
 
 @pytest.mark.parametrize("name, expected", PYTEST_CASES)
 def test_pytest_impl_fails_with_the_line_instead_of_exiting_or_hanging(pytester, name, expected):
-    """The same modules under ``pytest --impl`` (one in the default run, every one with -m slow)."""
+    """The same modules under ``pytest --impl`` (with -m slow)."""
     (pytester.path / f"{name}.py").write_text((HOSTILE / f"{name}.py").read_text())
     spec = name if name == "thread_at_import" else str(HOSTILE / f"{name}.py")
     result = pytester.runpytest_subprocess(

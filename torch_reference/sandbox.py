@@ -401,23 +401,10 @@ def _same_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _set_random_states(obj: Any, states: list[Any]) -> None:
-    """Advance the caller's generators as the child's copies were advanced (same walk order)."""
-    mine: list[Any] = []
+    """Advance the caller's generators as the child's copies were advanced (the same walk order)."""
+    from .sandbox_child import generators
 
-    def walk(o: Any, depth: int = 0) -> None:
-        if depth > 6:
-            return
-        if isinstance(o, (np.random.Generator, np.random.RandomState)):
-            mine.append(o)
-        elif isinstance(o, dict):
-            for v in o.values():
-                walk(v, depth + 1)
-        elif isinstance(o, (list, tuple)):
-            for v in o:
-                walk(v, depth + 1)
-
-    walk(obj)
-    for rng, state in zip(mine, states, strict=False):
+    for rng, state in zip(generators(obj), states, strict=False):
         if isinstance(rng, np.random.Generator):
             rng.bit_generator.state = state
         else:

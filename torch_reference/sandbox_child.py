@@ -262,19 +262,19 @@ def _exception_info(exc: BaseException, pickled: bool = True) -> dict[str, Any]:
     return info
 
 
-def _random_states(obj: Any, out: list[Any], depth: int = 0) -> None:
+def generators(obj: Any, depth: int = 0) -> list[Any]:
+    """The ``Generator`` and ``RandomState`` objects in ``obj`` (nested containers), in one order:
+    the child reports their states after a call in this order, and the parent sets its own in it."""
     if depth > _DEPTH:
-        return
-    if isinstance(obj, np.random.Generator):
-        out.append(obj.bit_generator.state)
-    elif isinstance(obj, np.random.RandomState):
-        out.append(obj.get_state(legacy=False))
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            _random_states(v, out, depth + 1)
-    elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            _random_states(v, out, depth + 1)
+        return []
+    if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+        return [obj]
+    values = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else ()
+    return [g for v in values for g in generators(v, depth + 1)]
+
+
+def state_of(rng: Any) -> Any:
+    return rng.bit_generator.state if isinstance(rng, np.random.Generator) else rng.get_state(legacy=False)
 
 
 class Server:
@@ -329,8 +329,7 @@ class Server:
                     g[k] = saved[k]
                 else:
                     g.pop(k, None)
-        states: list[Any] = []
-        _random_states((args, kwargs), states)
+        states = [state_of(g) for g in generators((args, kwargs))]
         return {"value": value, "writes": writes, "seconds": time.perf_counter() - start,
                 "np_state": _moved(before), "rng_states": states}  # fmt: skip
 

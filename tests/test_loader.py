@@ -254,3 +254,24 @@ def test_data_libraries_are_imported_when_a_function_uses_them(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == "False ['h5py_not_installed_anywhere (line 6)']", out
     assert out[1] == "(5, 2) 0.5 True", out
+
+
+def test_a_decorated_function_is_still_the_students(tmp_path: Path, monkeypatch):
+    """A ``functools.wraps`` decorator (a student's timer; mutmut's trampoline) hides the function's
+    code behind the wrapper's: whose it is, and what it calls, is read from the wrapped function."""
+    path = tmp_path / "decorated.py"
+    path.write_text(
+        "import numpy as np\nfrom timer_lib import timed\n"
+        "@timed\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"
+    )
+    installed = tmp_path / "site-packages"  # an installed decorator library's code is not the student's
+    installed.mkdir()
+    monkeypatch.syspath_prepend(str(installed))
+    (installed / "timer_lib.py").write_text(
+        "import functools\n"
+        "def timed(f):\n    @functools.wraps(f)\n    def wrapper(*a, **k):\n        return f(*a, **k)\n"
+        "    return wrapper\n"
+    )
+    module, _ = load_source(path)
+    assert module.sigmoid.__code__.co_filename.endswith("timer_lib.py")  # the wrapper's code
+    assert is_students(module.sigmoid, str(path))

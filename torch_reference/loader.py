@@ -34,6 +34,7 @@ import builtins
 import dis
 import importlib
 import importlib.util
+import inspect
 import linecache
 import sys
 import traceback as _tb
@@ -593,8 +594,19 @@ def _run_all(tree: ast.Module, chunk: _Chunk, namespace: dict[str, Any], report:
             raise LoadError(f"{where}: running the file raised {type(exc).__name__}: {exc}") from None
 
 
+def code_of(func: Any) -> Any:
+    """The code object of ``func``, or of the function a ``functools.wraps`` decorator wraps (a
+    student's own timing decorator, mutmut's trampoline); None for builtins, ufuncs and
+    non-functions. A ``__wrapped__`` chain that loops is not followed."""
+    try:
+        func = inspect.unwrap(func)
+    except (ValueError, TypeError):
+        pass
+    return getattr(func, "__code__", None)
+
+
 def _defined_here(obj: Any, path: Path) -> bool:
-    code = getattr(obj, "__code__", None)
+    code = code_of(obj)
     if code is not None:
         return code.co_filename.split(" [cell ")[0] == str(path)
     return getattr(obj, "__module__", None) == f"_nn_verify_impl_{path.stem}"
@@ -607,7 +619,7 @@ def is_students(func: Any, path: str | None) -> bool:
     if known is not None:  # a function in the sandbox's child: the child answered this question
         return bool(known)
     module = getattr(func, "__module__", "") or ""
-    code = getattr(func, "__code__", None)
+    code = code_of(func)
     if code is None:  # a builtin or a ufunc (``--impl numpy``'s np.tanh): not written by the student
         return False
     file = code.co_filename.split(" [cell ")[0]

@@ -217,9 +217,9 @@ _CALLABLES = (types.FunctionType, types.BuiltinFunctionType, np.ufunc, functools
 
 
 def _describe_function(value: Any, name: str, path: str | None) -> dict[str, Any]:
-    from .loader import is_students, source_of
+    from .loader import code_of, is_students, source_of
 
-    code = getattr(value, "__code__", None)
+    code = code_of(value)
     try:
         source = source_of(value)
     except Exception:

@@ -30,10 +30,11 @@ import ast
 import difflib
 import json
 import sys
-import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "tools" / "mutmut_equivalent.toml"
@@ -138,11 +139,11 @@ def _message_call_without(a: ast.Call, b: ast.Call) -> bool:
         return False
     kept_a = [k for k in a.keywords if k.arg != name]
     args_a = [x for i, x in enumerate(a.args) if i != position]
-    same_args = len(args_a) == len(b.args) and all(ast.dump(x) == ast.dump(y) for x, y in zip(args_a, b.args))
-    same_keywords = len(kept_a) == len(b.keywords) and all(
-        ast.dump(x) == ast.dump(y) for x, y in zip(kept_a, b.keywords)
-    )
-    return same_args and same_keywords
+    return _same(args_a, b.args) and _same(kept_a, b.keywords)
+
+
+def _same(xs: list[ast.AST], ys: list[ast.AST]) -> bool:
+    return [ast.dump(x) for x in xs] == [ast.dump(y) for y in ys]
 
 
 def _wording(a: ast.AST, b: ast.AST, parents: tuple[ast.AST, ...]) -> bool:

@@ -6,25 +6,8 @@ Each function's docstring names the catalogue ID (see EQUATIONS.md) it implement
 This package imports NumPy only.
 """
 
-from .activations import (
-    ACTIVATIONS,
-    activation_backward,
-    activation_forward,
-    elu,
-    elu_backward,
-    leaky_relu,
-    leaky_relu_backward,
-    linear,
-    linear_backward_activation,
-    relu,
-    relu_backward,
-    sigmoid,
-    sigmoid_backward,
-    softmax,
-    softmax_backward,
-    tanh,
-    tanh_backward,
-)
+from .activations import *  # noqa: F403 - ACT-*, BWD-ACT: every name in activations.__all__
+from .activations import __all__ as _activation_names
 from .data import one_hot
 from .initializers import INIT_METHODS, init_std, initialize_parameters
 from .layers import (
@@ -113,26 +96,18 @@ from .optimizers import (
 )
 
 __all__ = [
-    "ACTIVATIONS",
+    *_activation_names,
     "INIT_METHODS",
-    "activation_backward",
-    "activation_forward",
     "bce_backward",
     "compute_cost",
     "compute_cost_cross_entropy",
     "compute_cost_squared_error",
-    "elu",
-    "elu_backward",
     "init_std",
     "initialize_parameters",
     "layer_activations",
-    "leaky_relu",
-    "leaky_relu_backward",
-    "linear",
     "linear_activation_backward",
     "linear_activation_forward",
     "linear_backward",
-    "linear_backward_activation",
     "linear_forward",
     "lr_backward",
     "lr_forward",
@@ -143,14 +118,6 @@ __all__ = [
     "one_hot",
     "output_backward",
     "propagate",
-    "relu",
-    "relu_backward",
-    "sigmoid",
-    "sigmoid_backward",
-    "softmax",
-    "softmax_backward",
-    "tanh",
-    "tanh_backward",
     "update_parameters",
 ]
 

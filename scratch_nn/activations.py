@@ -281,3 +281,27 @@ def activation_backward(dA: np.ndarray, Z: np.ndarray, activation: str, conventi
         return backward(dA, Z, convention=convention)
     _check_convention(convention)
     return backward(dA, Z)
+
+
+#: the public names; scratch_nn/__init__.py re-exports exactly these (an activation added below
+#: appends its own)
+__all__ = [
+    "ACTIVATIONS",
+    "activation_backward",
+    "activation_forward",
+    "elu",
+    "elu_backward",
+    "leaky_relu",
+    "leaky_relu_backward",
+    "linear",
+    "linear_backward_activation",
+    "relu",
+    "relu_backward",
+    "sigmoid",
+    "sigmoid_backward",
+    "softmax",
+    "softmax_backward",
+    "tanh",
+    "tanh_backward",
+]
+

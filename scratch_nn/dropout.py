@@ -97,6 +97,11 @@ def dropout_mask(shape: tuple[int, int], keep_prob: float, rng: RNG, dtype: type
     dtype = check_float_dtype("dtype", dtype)
     keep_prob = check_keep_prob(keep_prob, dtype)
     shape = _check_mask_shape(shape)
+    return _dropout_mask(shape, keep_prob, rng, dtype)
+
+
+def _dropout_mask(shape: tuple[int, int], keep_prob: float, rng: RNG, dtype: np.dtype) -> np.ndarray:
+    """DROP-MASK, bare: ``D = (U < keep_prob)``, U ~ Uniform[0, 1) of ``shape``, on checked arguments."""
     U = uniform(rng, shape)
     return (U < keep_prob).astype(dtype)
 
@@ -122,7 +127,13 @@ def dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarr
     check_examples("A", A)
     keep_prob = check_keep_prob(keep_prob, A.dtype)
     rng = _check_rng(rng)
-    D = dropout_mask(A.shape, keep_prob, rng, A.dtype)
+    return _dropout_forward(A, keep_prob, rng)
+
+
+def _dropout_forward(A: np.ndarray, keep_prob: float, rng: RNG) -> tuple[np.ndarray, np.ndarray]:
+    """DROP-MASK + DROP-FWD, bare: ``D = (U < keep_prob)``, ``A = A * D / keep_prob``, on arguments the
+    caller has checked (``keep_prob`` a Python float in (0, 1], not below A's dtype's epsilon)."""
+    D = _dropout_mask(A.shape, keep_prob, rng, A.dtype)
     A = A * D / keep_prob
     return A, D
 
@@ -163,4 +174,9 @@ def dropout_backward(dA: np.ndarray, D: np.ndarray, keep_prob: float) -> np.ndar
     keep_prob = check_keep_prob(keep_prob, dA.dtype)
     _check_mask(D, dA)
     check_same_dtype(dA=dA, D=D)
+    return _dropout_backward(dA, D, keep_prob)
+
+
+def _dropout_backward(dA: np.ndarray, D: np.ndarray, keep_prob: float) -> np.ndarray:
+    """DROP-BWD, bare: ``dA = dA * D / keep_prob`` on arguments :func:`dropout_backward` checks."""
     return dA * D / keep_prob

@@ -33,9 +33,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import FLOAT_DTYPES, check_array, check_parameters, check_plain_array, check_real, check_same_dtype
-from .losses import model_cost
-from .model import check_xy, layer_activations, model_backward, model_forward
+from ._checks import (
+    FLOAT_DTYPES,
+    check_array,
+    check_finite,
+    check_parameters,
+    check_plain_array,
+    check_real,
+    check_same_dtype,
+)
+from .losses import _model_cost, model_cost
+from .model import _model_backward, _model_forward, check_xy, layer_activations, model_forward
 
 #: the step ε of the centered differences (see the module docstring for why not the course's 1e-7)
 EPSILON = 1e-5
@@ -184,6 +192,20 @@ def model_cost_function(
     return J
 
 
+def _checked_model_cost_function(
+    X: np.ndarray, Y: np.ndarray, activations: Sequence[str]
+) -> Callable[[Mapping[str, np.ndarray]], float]:
+    """:func:`model_cost_function` on X, Y (in X's dtype) and names that the caller has checked: every
+    perturbed ``J(θ ± ε e_i)`` runs the bare forward pass and cost, without re-scanning X."""
+
+    def J(parameters: Mapping[str, np.ndarray]) -> float:
+        AL, _caches = _model_forward(X, parameters, activations)
+        check_finite("AL", AL)  # the perturbed forward overflowed: the error model_cost would give
+        return _model_cost(AL, Y, activations[-1])
+
+    return J
+
+
 def numerical_gradients(
     J: Callable[[Mapping[str, np.ndarray]], float], parameters: Mapping[str, np.ndarray], epsilon: float = EPSILON
 ) -> dict[str, np.ndarray]:
@@ -247,7 +269,7 @@ def gradient_check(
     """
     L = check_parameters(parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
-    check_xy(X, Y, parameters, L, g[-1])  # before any perturbed cost is computed
+    Y = check_xy(X, Y, parameters, L, g[-1])  # before any perturbed cost is computed
     check_epsilon(epsilon)
     threshold = check_real("threshold", threshold, positive=True, what="the relative difference that passes")
     if grads is not None:
@@ -256,10 +278,11 @@ def gradient_check(
             if grads[f"d{key}"].shape != parameters[key].shape:
                 raise ValueError(f"d{key} has shape {grads[f'd{key}'].shape}, but {key} has {parameters[key].shape}")
             check_same_dtype(**{f"d{key}": grads[f"d{key}"], key: parameters[key]})
-    if grads is None:
-        AL, caches = model_forward(X, parameters, activations=g)
-        grads = model_backward(AL, Y, caches, activations=g)
-    J = model_cost_function(X, Y, g)
+    if grads is None:  # backprop's own, on the arrays checked above
+        AL, caches = _model_forward(X, parameters, g)
+        check_finite("AL", AL)
+        grads = _model_backward(AL, Y, caches, g)
+    J = _checked_model_cost_function(X, Y, g)
     gradapprox = numerical_gradients(J, parameters, epsilon)
     differences = {f"d{k}": relative_difference(grads[f"d{k}"], gradapprox[f"d{k}"]) for k in parameters}
     _theta, layout = dictionary_to_vector(parameters)

@@ -62,7 +62,9 @@ def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np
 def _linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """LIN-FWD, bare: ``Z = W A_prev + b`` on arrays the caller has checked (model_forward checks the
     parameters and X once, so its layers do not re-scan them)."""
-    return matmul(W, A_prev) + b
+    Z = matmul(W, A_prev)
+    Z += b  # Z = W A_prev + b: b added to the new product in place, not into a second (n[l], m) array
+    return Z
 
 
 def linear_activation_forward(
@@ -76,9 +78,10 @@ def linear_activation_forward(
     ``linear_cache = (A_prev, W, b)``.
     """
     check_activation(activation)
-    Z, linear_cache = linear_forward(A_prev, W, b)
+    _check_layer(A_prev, W, b)
+    Z = _linear_forward(A_prev, W, b)
     A = activation_forward(Z, activation)
-    return A, (linear_cache, Z)
+    return A, ((A_prev, W, b), Z)
 
 
 def _check_cache(cache: object, kind: str) -> None:

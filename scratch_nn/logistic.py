@@ -14,6 +14,7 @@ import numpy as np
 from ._checks import (
     check_array,
     check_examples,
+    check_finite,
     check_labels,
     check_probabilities,
     check_real,
@@ -22,7 +23,7 @@ from ._checks import (
 )
 from ._linalg import matmul
 from .activations import sigmoid
-from .losses import compute_cost
+from .losses import _compute_cost
 
 
 def _check_lr(w: np.ndarray, b: float, X: np.ndarray) -> int:
@@ -44,6 +45,11 @@ def lr_forward(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     Args: ``w`` (n_x, 1), ``b`` scalar, ``X`` (n_x, m). Returns ``A`` (1, m).
     """
     _check_lr(w, b, X)
+    return _lr_forward(w, b, X)
+
+
+def _lr_forward(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
+    """LR-FWD, bare: ``A = sigmoid(w^T X + b)`` on arguments :func:`lr_forward` checks."""
     Z = matmul(w.T, X) + X.dtype.type(float(b))
     return sigmoid(Z)
 
@@ -78,7 +84,12 @@ def lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray
     check_same_dtype(X=X, A=A)
     check_probabilities("A", A)
     Y = check_labels("Y", Y, A, "binary", like_name="A")
+    return _lr_backward(X, A, Y)
 
+
+def _lr_backward(X: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float]:
+    """LR-BWD, bare: on arguments :func:`lr_backward` checks (Y in A's dtype)."""
+    m = X.shape[1]
     dZ = A - Y
     dw = (1 / m) * matmul(X, dZ.T)
     db = float((1 / m) * np.sum(dZ))
@@ -91,8 +102,9 @@ def propagate(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray) -> tuple[di
     Returns ``({"dw": dw, "db": db}, cost)`` with ``dw`` (n_x, 1), ``db`` scalar.
     """
     m = _check_lr(w, b, X)  # then Y against X's m, before anything is computed
-    check_labels("Y", Y, np.empty((1, m), dtype=X.dtype), "binary", like_name="the prediction A of X")
-    A = lr_forward(w, b, X)
-    cost = compute_cost(A, Y)
-    dw, db = lr_backward(X, A, Y)
+    Y = check_labels("Y", Y, np.empty((1, m), dtype=X.dtype), "binary", like_name="the prediction A of X")
+    A = _lr_forward(w, b, X)  # checked once, above: the three steps do not re-scan X
+    check_finite("AL", A)  # (1, m): NaN only if w^T X overflowed; the error compute_cost would give
+    cost = _compute_cost(A, Y)
+    dw, db = _lr_backward(X, A, Y)
     return {"dw": dw, "db": db}, cost

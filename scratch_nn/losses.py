@@ -34,7 +34,15 @@ OUTPUT_LOSSES = {
 
 
 def _check_output(AL: np.ndarray, Y: np.ndarray, kind: str) -> tuple[np.ndarray, int]:
+    """``AL`` (n[L], m) a finite float array, and ``Y`` labels of its shape for the loss ``kind``;
+    returns Y (as AL's dtype) and m."""
     check_array("AL", AL, finite=True)
+    return _check_output_labels(AL, Y, kind)
+
+
+def _check_output_labels(AL: np.ndarray, Y: np.ndarray, kind: str) -> tuple[np.ndarray, int]:
+    """The rest of :func:`_check_output`, for a caller that has already checked ``AL`` as an array
+    (:func:`scratch_nn.model_backward`): m >= 1, n[L] >= 1, probabilities for the cross-entropies, Y."""
     m = check_examples("AL", AL)
     if AL.shape[0] == 0:
         raise ValueError(f"AL has shape {AL.shape}: the output layer has at least one unit")
@@ -66,7 +74,13 @@ def compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:
     wrong ``a = 1 - y`` gives ``inf`` (the formula's true value; PyTorch's
     ``BCELoss`` instead clamps each log at -100).
     """
-    Y, m = _check_output(AL, Y, "binary cross-entropy")
+    Y, _m = _check_output(AL, Y, "binary cross-entropy")
+    return _compute_cost(AL, Y)
+
+
+def _compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:
+    """COST-BCE, bare: ``AL`` and ``Y`` (1, m) as :func:`compute_cost` checks them (Y in AL's dtype)."""
+    m = AL.shape[1]
     with np.errstate(divide="ignore"):  # log(0) = -inf is the formula's value
         losses = -np.log(np.where(Y == 1, AL, 1 - AL))
     return float((1 / m) * np.sum(losses))
@@ -79,7 +93,13 @@ def compute_cost_cross_entropy(AL: np.ndarray, Y: np.ndarray) -> float:
     probability) columns. Returns: J as a Python float. Terms with ``Y[k, i] = 0``
     contribute 0 even where ``AL[k, i] = 0``.
     """
-    Y, m = _check_output(AL, Y, "cross-entropy")
+    Y, _m = _check_output(AL, Y, "cross-entropy")
+    return _compute_cost_cross_entropy(AL, Y)
+
+
+def _compute_cost_cross_entropy(AL: np.ndarray, Y: np.ndarray) -> float:
+    """COST-CE, bare: ``AL`` and ``Y`` (classes, m) as :func:`compute_cost_cross_entropy` checks them."""
+    m = AL.shape[1]
     with np.errstate(divide="ignore"):
         log_AL = np.log(np.where(Y > 0, AL, 1))  # the log is only needed where y_k > 0
     return float(-(1 / m) * np.sum(Y * log_AL))
@@ -91,7 +111,13 @@ def compute_cost_squared_error(AL: np.ndarray, Y: np.ndarray) -> float:
     Not a catalogue ID; it is the loss whose ``dZ[L]`` is ``A[L] - Y`` for the
     identity output g(z) = z (ACT-LINEAR). Shapes ``(n[L], m)``.
     """
-    Y, m = _check_output(AL, Y, "squared error")
+    Y, _m = _check_output(AL, Y, "squared error")
+    return _compute_cost_squared_error(AL, Y)
+
+
+def _compute_cost_squared_error(AL: np.ndarray, Y: np.ndarray) -> float:
+    """Squared error, bare: ``AL`` and ``Y`` (n[L], m) as :func:`compute_cost_squared_error` checks them."""
+    m = AL.shape[1]
     return float((1 / (2 * m)) * np.sum((AL - Y) ** 2))
 
 
@@ -101,11 +127,23 @@ COSTS = {
     "linear": compute_cost_squared_error,
 }
 
+#: the same costs, bare (no checks): what the model-level functions call on arrays they have checked
+_BARE_COSTS = {
+    "sigmoid": _compute_cost,
+    "softmax": _compute_cost_cross_entropy,
+    "linear": _compute_cost_squared_error,
+}
+
 
 def model_cost(AL: np.ndarray, Y: np.ndarray, output_activation: str = "sigmoid") -> float:
     """The cost paired with ``output_activation`` (see the module table)."""
     check_output_activation(output_activation)
     return COSTS[output_activation](AL, Y)
+
+
+def _model_cost(AL: np.ndarray, Y: np.ndarray, output_activation: str) -> float:
+    """:func:`model_cost`, bare: ``AL``, ``Y`` and the name checked by the caller (``Y`` in AL's dtype)."""
+    return _BARE_COSTS[output_activation](AL, Y)
 
 
 def bce_backward(AL: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -118,6 +156,11 @@ def bce_backward(AL: np.ndarray, Y: np.ndarray) -> np.ndarray:
     Y, _m = _check_output(AL, Y, "binary cross-entropy")
     if ((AL == 0) | (AL == 1)).any():
         raise ValueError("AL must lie strictly inside (0, 1) for dA[L]: Y/AL or (1-Y)/(1-AL) is 1/0")
+    return _bce_backward(AL, Y)
+
+
+def _bce_backward(AL: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """BWD-DAL, bare: ``dA[L] = -(Y / A[L] - (1 - Y) / (1 - A[L]))`` on arrays :func:`bce_backward` checks."""
     return -(Y / AL - (1 - Y) / (1 - AL))
 
 
@@ -127,4 +170,9 @@ def output_backward(AL: np.ndarray, Y: np.ndarray, output_activation: str = "sig
     Shapes ``(n[L], m)``; per-example scale (not divided by m).
     """
     Y, _m = _check_output(AL, Y, check_output_activation(output_activation))
+    return _output_backward(AL, Y)
+
+
+def _output_backward(AL: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """BWD-DZL, bare: ``dZ[L] = A[L] - Y`` on arrays the caller has checked (Y in AL's dtype)."""
     return AL - Y

@@ -45,10 +45,10 @@ from ._checks import (
     check_shape,
 )
 from .activations import Convention, _check_convention, activation_backward, activation_forward, check_activation
-from .dropout import check_keep_prob, dropout_backward, dropout_forward
+from .dropout import _check_mask, _dropout_backward, _dropout_forward, check_keep_prob
 from .layers import ActivationCache, _linear_backward, _linear_forward
-from .losses import check_output_activation, output_backward
-from .regularization import check_lambd, l2_regularization_gradient
+from .losses import _check_output_labels, _output_backward, check_output_activation
+from .regularization import _l2_regularization_gradient, check_lambd
 
 
 def layer_activations(
@@ -107,16 +107,27 @@ def model_forward(
     dropout = keep_prob < 1.0
     if dropout or rng is not None:  # an rng given is checked even where dropout is off
         check_rng(rng, f"keep_prob = {keep_prob} < 1" if dropout else "model_forward")
+    return _model_forward(X, parameters, g, keep_prob, rng)
 
+
+def _model_forward(
+    X: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    g: Sequence[str],
+    keep_prob: float = 1.0,
+    rng: RNG | None = None,
+) -> tuple[np.ndarray, list[tuple]]:
+    """FWD-L, bare: X, the parameters, the L names ``g`` and keep_prob (and rng) as :func:`model_forward`
+    checks them; the layers do not re-scan them."""
     caches: list[tuple] = []
     A = X
-    for l in range(1, L + 1):  # X and the parameters are checked: the layers do not re-scan them
+    for l in range(1, len(g) + 1):
         W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        Z = _linear_forward(A, W, b)
+        Z = _linear_forward(A, W, b)  # Z[l] = W[l] A[l-1] + b[l]
         cache = ((A, W, b), Z)
-        A = activation_forward(Z, g[l - 1])
-        if dropout and l < L:  # hidden layers only, never the output layer
-            A, D = dropout_forward(A, keep_prob, rng)
+        A = activation_forward(Z, g[l - 1])  # A[l] = g[l](Z[l])
+        if keep_prob < 1.0 and l < len(g):  # dropout: hidden layers only, never the output layer
+            A, D = _dropout_forward(A, keep_prob, rng)
             cache = (*cache, D)
         caches.append(cache)
     return A, caches
@@ -137,14 +148,15 @@ def check_x(X: object, parameters: Mapping[str, np.ndarray], name: str = "X") ->
 def check_xy(
     X: object, Y: object, parameters: Mapping[str, np.ndarray], L: int, output: str, x_name: str = "X",
     y_name: str = "Y",
-) -> None:  # fmt: skip
+) -> np.ndarray:  # fmt: skip
     """``X`` (n[0], m) for the (checked) parameters, and labels ``Y`` (n[L], m) for the loss paired with
-    the ``output`` activation: everything a forward pass and the cost would reject, without computing them."""
+    the ``output`` activation: everything a forward pass and the cost would reject, without computing them.
+    Returns Y in X's dtype (a new array only if Y had integer, bool or no dtype of its own)."""
     kind = check_output_activation(output)
     m = check_x(X, parameters, x_name)
     like = np.empty((parameters[f"W{L}"].shape[0], m), dtype=X.dtype)  # AL's shape and dtype; never read
     values = {"binary cross-entropy": "binary", "cross-entropy": "unit"}.get(kind, "real")
-    check_labels(y_name, Y, like, values, like_name="the output A[L]")
+    return check_labels(y_name, Y, like, values, like_name="the output A[L]")
 
 
 def _check_dropout_caches(caches: Sequence[tuple], keep_prob: float) -> None:
@@ -251,7 +263,7 @@ def model_backward(
     """
     L = check_caches(caches)
     g = layer_activations(L, hidden_activation, output_activation, activations)
-    check_output_activation(g[L - 1])
+    kind = check_output_activation(g[L - 1])
     _check_convention(convention)
     check_array("AL", AL, finite=True)
     check_shape("AL", AL, caches[-1][1].shape, "AL = A[L] has the last cache's Z[L] shape (n[L], m)")
@@ -260,22 +272,41 @@ def model_backward(
     if not isinstance(return_dZ, (bool, np.bool_)):
         raise TypeError(f"return_dZ must be True or False, got {type(return_dZ).__name__}")
     _check_dropout_caches(caches, keep_prob)
-    m = AL.shape[1]
+    Y, _m = _check_output_labels(AL, Y, kind)  # AL is checked as an array above: not scanned twice
+    if keep_prob < 1.0:  # the masks D[l] of the hidden layers, each against dA[l], i.e. Z[l]'s shape and dtype
+        keep_prob = check_keep_prob(keep_prob, AL.dtype)
+        for l in range(L - 1, 0, -1):
+            _check_mask(caches[l - 1][2], caches[l - 1][1])
+    return _model_backward(AL, Y, caches, g, convention, keep_prob, lambd, bool(return_dZ))
 
+
+def _model_backward(
+    AL: np.ndarray,
+    Y: np.ndarray,
+    caches: Sequence[tuple],
+    g: Sequence[str],
+    convention: Convention = "notes",
+    keep_prob: float = 1.0,
+    lambd: float = 0.0,
+    return_dZ: bool = False,
+) -> dict[str, np.ndarray]:
+    """BWD-L, bare: every argument as :func:`model_backward` checks it (``Y`` in AL's dtype, ``keep_prob``
+    and ``lambd`` Python floats); the layers do not re-scan the caches."""
+    L, m = len(caches), AL.shape[1]
     grads: dict[str, np.ndarray] = {}
-    dZ = output_backward(AL, Y, g[L - 1])
+    dZ = _output_backward(AL, Y)  # dZ[L] = A[L] - Y
     for l in range(L, 0, -1):
         (A_prev, W, _b), Z = caches[l - 1][:2]
         if l < L:
             dA = grads[f"dA{l}"]
             if keep_prob < 1.0:
-                dA = dropout_backward(dA, caches[l - 1][2], keep_prob)
-            dZ = activation_backward(dA, Z, g[l - 1], convention)
+                dA = _dropout_backward(dA, caches[l - 1][2], keep_prob)  # dA[l] = dA[l] * D[l] / keep_prob
+            dZ = activation_backward(dA, Z, g[l - 1], convention)  # dZ[l] = dA[l] * g'[l](Z[l])
         if return_dZ:
             grads[f"dZ{l}"] = dZ
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(dZ, A_prev, W)  # caches checked
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(dZ, A_prev, W)
         if lambd > 0:
-            grads[f"dW{l}"] = grads[f"dW{l}"] + l2_regularization_gradient(W, lambd, m)
+            grads[f"dW{l}"] = grads[f"dW{l}"] + _l2_regularization_gradient(W, lambd, m)  # dW[l] += (λ/m) W[l]
     return grads
 
 
@@ -303,9 +334,17 @@ def update_parameters(
         check_shape(key, grads[key], parameters[key[1:]].shape, f"{key} has {key[1:]}'s shape")
         check_same_dtype(**{key: grads[key], key[1:]: parameters[key[1:]]})
 
+    return _update_parameters(parameters, grads, learning_rate)
+
+
+def _update_parameters(
+    parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], learning_rate: float
+) -> dict[str, np.ndarray]:
+    """GD-UPDATE, bare: the parameters, ``dW1, db1, ...`` and α (a Python float) as
+    :func:`update_parameters` checks them."""
     alpha = parameters["W1"].dtype.type(learning_rate)  # float32 stays float32 (NEP 50)
     new = {}
-    for l in range(1, L + 1):
+    for l in range(1, len(parameters) // 2 + 1):
         new[f"W{l}"] = parameters[f"W{l}"] - alpha * grads[f"dW{l}"]
         new[f"b{l}"] = parameters[f"b{l}"] - alpha * grads[f"db{l}"]
     return new

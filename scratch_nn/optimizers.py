@@ -86,12 +86,19 @@ def random_mini_batches(
         source: RNG = np.random.RandomState(int(seed))
     else:
         source = check_rng(rng, "random_mini_batches")
+    return _random_mini_batches(X, Y, int(mini_batch_size), source)
 
+
+def _random_mini_batches(
+    X: np.ndarray, Y: np.ndarray, mini_batch_size: int, source: RNG
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """OPT-MINIBATCH, bare: on arguments :func:`random_mini_batches` checks; one ``permutation`` drawn."""
+    m = X.shape[1]
     permutation = source.permutation(m)
     shuffled_X, shuffled_Y = X[:, permutation], Y[:, permutation]
     batches = []
-    for start in range(0, m, int(mini_batch_size)):  # complete batches, then the smaller last one
-        stop = min(start + int(mini_batch_size), m)
+    for start in range(0, m, mini_batch_size):  # complete batches, then the smaller last one
+        stop = min(start + mini_batch_size, m)
         batches.append((shuffled_X[:, start:stop].copy(), shuffled_Y[:, start:stop].copy()))
     return batches
 
@@ -164,12 +171,20 @@ def update_parameters_with_momentum(
     Returns: ``(parameters, v)``, new dicts. (``torch.optim.SGD(momentum=β, dampening=0)`` keeps
     ``buf = v / (1 - β)`` and matches with ``lr = α (1 - β)``: see ``torch_reference/optimizers.py``.)
     """
-    L = check_parameters(parameters)
+    check_parameters(parameters)
     _check_like_parameters("grads", grads, parameters, exact=False)
     _check_like_parameters("v", v, parameters, exact=True)
     beta, alpha = _check_beta("beta", beta), _check_rate(learning_rate)
+    return _update_parameters_with_momentum(parameters, grads, v, beta, alpha)
+
+
+def _update_parameters_with_momentum(
+    parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], v: Mapping[str, np.ndarray], beta: float,
+    alpha: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:  # fmt: skip
+    """OPT-MOMENTUM, bare: on arguments :func:`update_parameters_with_momentum` checks (β, α Python floats)."""
     new_params, new_v = {}, {}
-    for l in range(1, L + 1):
+    for l in range(1, len(parameters) // 2 + 1):
         for p in "Wb":
             key = f"d{p}{l}"
             new_v[key] = beta * v[key] + (1 - beta) * grads[key]
@@ -198,13 +213,21 @@ def update_parameters_with_rmsprop(
     ``learning_rate`` α > 0; ``epsilon`` ε > 0, added *outside* the square root.
     Returns: ``(parameters, s)``, new dicts. (``torch.optim.RMSprop(lr=α, alpha=β2, eps=ε)``.)
     """
-    L = check_parameters(parameters)
+    check_parameters(parameters)
     _check_like_parameters("grads", grads, parameters, exact=False)
     _check_like_parameters("s", s, parameters, exact=True)
     beta2, alpha = _check_beta("beta2", beta2), _check_rate(learning_rate)
     eps = _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
+    return _update_parameters_with_rmsprop(parameters, grads, s, beta2, alpha, eps)
+
+
+def _update_parameters_with_rmsprop(
+    parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], s: Mapping[str, np.ndarray], beta2: float,
+    alpha: float, eps: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:  # fmt: skip
+    """OPT-RMSPROP, bare: on arguments :func:`update_parameters_with_rmsprop` checks (Python floats)."""
     new_params, new_s = {}, {}
-    for l in range(1, L + 1):
+    for l in range(1, len(parameters) // 2 + 1):
         for p in "Wb":
             key, g = f"d{p}{l}", grads[f"d{p}{l}"]
             new_s[key] = beta2 * s[key] + (1 - beta2) * np.square(g)
@@ -241,7 +264,7 @@ def update_parameters_with_adam(
     [0, 1); ``epsilon`` ε > 0, outside the square root.
     Returns: ``(parameters, v, s, v_corrected, s_corrected)``, new dicts (the course's five).
     """
-    L = check_parameters(parameters)
+    check_parameters(parameters)
     _check_like_parameters("grads", grads, parameters, exact=False)
     _check_like_parameters("v", v, parameters, exact=True)
     _check_like_parameters("s", s, parameters, exact=True)
@@ -252,9 +275,18 @@ def update_parameters_with_adam(
     alpha = _check_rate(learning_rate)
     beta1, beta2 = _check_beta("beta1", beta1), _check_beta("beta2", beta2)
     eps = _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
-    correction1, correction2 = 1 - beta1 ** int(t), 1 - beta2 ** int(t)
+    return _update_parameters_with_adam(parameters, grads, v, s, int(t), alpha, beta1, beta2, eps)
+
+
+def _update_parameters_with_adam(
+    parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], v: Mapping[str, np.ndarray],
+    s: Mapping[str, np.ndarray], t: int, alpha: float, beta1: float, beta2: float, eps: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
+           dict[str, np.ndarray]]:  # fmt: skip
+    """OPT-ADAM, bare: on arguments :func:`update_parameters_with_adam` checks (t an int >= 1, Python floats)."""
+    correction1, correction2 = 1 - beta1**t, 1 - beta2**t
     new_params, new_v, new_s, v_hat, s_hat = {}, {}, {}, {}, {}
-    for l in range(1, L + 1):
+    for l in range(1, len(parameters) // 2 + 1):
         for p in "Wb":
             key, g = f"d{p}{l}", grads[f"d{p}{l}"]
             new_v[key] = beta1 * v[key] + (1 - beta1) * g
@@ -343,9 +375,9 @@ def train_with_optimizer(
     examples of the batch costs computed *before* each batch's update (``Σ_batches size · J_batch / m``,
     the course's ``cost_total / m``). Everything is checked before the first update.
     """
-    from .losses import model_cost
-    from .model import model_backward, model_forward, update_parameters
-    from .training import _check_count, _check_training_data
+    from .losses import _model_cost
+    from .model import _model_backward, _model_forward, _update_parameters
+    from .training import _check_count, _check_output_of_forward, _check_training_data, _check_updated
 
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
@@ -356,11 +388,10 @@ def train_with_optimizer(
         raise TypeError(f"mini_batch_size must be a positive integer, got {mini_batch_size!r}")
     if mini_batch_size < 1:
         raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size}")
-    g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
-    _check_rate(learning_rate)
-    for name, value in (("beta", beta), ("beta1", beta1), ("beta2", beta2)):
-        _check_beta(name, value)
-    _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
+    g, Y = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
+    alpha = _check_rate(learning_rate)
+    beta, beta1, beta2 = _check_beta("beta", beta), _check_beta("beta1", beta1), _check_beta("beta2", beta2)
+    eps = _check_number("epsilon", epsilon, 0.0, math.inf, True, True)
 
     params = {k: np.array(v, copy=True) for k, v in parameters.items()}
     v = initialize_velocity(params) if optimizer == "momentum" else None
@@ -368,22 +399,23 @@ def train_with_optimizer(
     if optimizer == "adam":
         v, s = initialize_adam(params)
     m, t, costs = X.shape[1], 0, []
-    for epoch in range(epochs):
+    for epoch in range(epochs):  # everything is checked above: the batches run the bare steps
         total = 0.0
-        for batch_X, batch_Y in random_mini_batches(X, Y, mini_batch_size, int(seed) + epoch):
-            AL, caches = model_forward(batch_X, params, activations=g)
-            total += batch_X.shape[1] * model_cost(AL, batch_Y, g[-1])
-            grads = model_backward(AL, batch_Y, caches, activations=g)
+        batches = _random_mini_batches(X, Y, int(mini_batch_size), np.random.RandomState(int(seed) + epoch))
+        for batch_X, batch_Y in batches:  # random_mini_batches(X, Y, mini_batch_size, seed + epoch), bare
+            AL, caches = _model_forward(batch_X, params, g)
+            _check_output_of_forward(AL)
+            total += batch_X.shape[1] * _model_cost(AL, batch_Y, g[-1])
+            grads = _model_backward(AL, batch_Y, caches, g)
             if optimizer == "gd":
-                params = update_parameters(params, grads, learning_rate)
+                params = _update_parameters(params, grads, alpha)
             elif optimizer == "momentum":
-                params, v = update_parameters_with_momentum(params, grads, v, beta, learning_rate)
+                params, v = _update_parameters_with_momentum(params, grads, v, beta, alpha)
             elif optimizer == "rmsprop":
-                params, s = update_parameters_with_rmsprop(params, grads, s, beta2, learning_rate, epsilon)
+                params, s = _update_parameters_with_rmsprop(params, grads, s, beta2, alpha, eps)
             else:
                 t += 1
-                params, v, s, _, _ = update_parameters_with_adam(
-                    params, grads, v, s, t, learning_rate, beta1, beta2, epsilon
-                )
+                params, v, s, _, _ = _update_parameters_with_adam(params, grads, v, s, t, alpha, beta1, beta2, eps)
+            _check_updated(params)
         costs.append(total / m)
     return params, costs

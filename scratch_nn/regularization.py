@@ -49,7 +49,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._checks import as_real, check_array, check_parameters, check_same_dtype
-from .losses import model_cost
+from .losses import _check_output_labels, _model_cost, check_output_activation
 
 
 def check_lambd(name: str, lambd: object) -> float:
@@ -88,6 +88,16 @@ def _check_network_output(AL: object, parameters: Mapping[str, np.ndarray]) -> N
     check_same_dtype(**{"AL": AL, f"W{L}": parameters[f"W{L}"]})
 
 
+def _check_network_output_and_labels(
+    AL: object, Y: object, parameters: Mapping[str, np.ndarray], output_activation: str
+) -> tuple[np.ndarray, int]:
+    """Everything a regularized cost checks before computing: the parameters, ``AL`` as their output,
+    the output activation and ``Y`` for its loss (each scanned once). Returns Y in AL's dtype and m."""
+    _check_network_output(AL, parameters)
+    kind = check_output_activation(output_activation)
+    return _check_output_labels(AL, Y, kind)
+
+
 # ---------------------------------------------------------------- COST-L2, REG-L2-GRAD
 def l2_regularization_cost(parameters: Mapping[str, np.ndarray], lambd: float, m: int) -> float:
     """COST-L2, the penalty alone: ``(λ / (2m)) Σ_l ‖W[l]‖_F²`` (weights only).
@@ -96,7 +106,13 @@ def l2_regularization_cost(parameters: Mapping[str, np.ndarray], lambd: float, m
     Returns: the penalty as a Python float.
     """
     lambd, m = check_lambd("lambd", lambd), _check_m(m)
-    squares = sum(float(np.sum(np.square(W))) for W in _weights(parameters))
+    check_parameters(parameters)
+    return _l2_regularization_cost(parameters, lambd, m)
+
+
+def _l2_regularization_cost(parameters: Mapping[str, np.ndarray], lambd: float, m: int) -> float:
+    """COST-L2's penalty, bare: ``(λ / (2m)) Σ_l ‖W[l]‖_F²`` on checked parameters."""
+    squares = sum(float(np.sum(np.square(parameters[f"W{l}"]))) for l in range(1, len(parameters) // 2 + 1))
     return lambd / (2 * m) * squares
 
 
@@ -114,9 +130,9 @@ def compute_cost_with_regularization(
     Returns: J_reg as a Python float. Biases are not penalized.
     """
     lambd = check_lambd("lambd", lambd)
-    _check_network_output(AL, parameters)
-    J = model_cost(AL, Y, output_activation)
-    return J + l2_regularization_cost(parameters, lambd, AL.shape[1])
+    Y, m = _check_network_output_and_labels(AL, Y, parameters, output_activation)
+    J = _model_cost(AL, Y, output_activation)
+    return J + _l2_regularization_cost(parameters, lambd, m)
 
 
 def l2_regularization_gradient(W: np.ndarray, lambd: float, m: int) -> np.ndarray:
@@ -127,6 +143,11 @@ def l2_regularization_gradient(W: np.ndarray, lambd: float, m: int) -> np.ndarra
     """
     check_array("W", W, finite=True)
     lambd, m = check_lambd("lambd", lambd), _check_m(m)
+    return _l2_regularization_gradient(W, lambd, m)
+
+
+def _l2_regularization_gradient(W: np.ndarray, lambd: float, m: int) -> np.ndarray:
+    """REG-L2-GRAD, bare: ``(λ / m) W[l]`` (λ a Python float, so that float32 stays float32)."""
     return (lambd / m) * W
 
 
@@ -139,7 +160,11 @@ def elastic_net_cost(parameters: Mapping[str, np.ndarray], lambd1: float, lambd2
     ``l2_regularization_cost(p, λ, m)``.
     """
     lambd1, lambd2, m = check_lambd("lambd1", lambd1), check_lambd("lambd2", lambd2), _check_m(m)
-    weights = _weights(parameters)
+    return _elastic_net_cost(_weights(parameters), lambd1, lambd2, m)
+
+
+def _elastic_net_cost(weights: list[np.ndarray], lambd1: float, lambd2: float, m: int) -> float:
+    """COST-ENET's penalty, bare: ``(1/m)(λ1 Σ|W| + λ2 Σ W²)`` over checked weights."""
     abs_sum = sum(float(np.sum(np.abs(W))) for W in weights)
     square_sum = sum(float(np.sum(np.square(W))) for W in weights)
     return (lambd1 * abs_sum + lambd2 * square_sum) / m
@@ -159,9 +184,10 @@ def compute_cost_with_elastic_net(
     ``lambd2`` >= 0. Returns: J_enet as a Python float. Biases are not penalized.
     """
     lambd1, lambd2 = check_lambd("lambd1", lambd1), check_lambd("lambd2", lambd2)
-    _check_network_output(AL, parameters)
-    J = model_cost(AL, Y, output_activation)
-    return J + elastic_net_cost(parameters, lambd1, lambd2, AL.shape[1])
+    Y, m = _check_network_output_and_labels(AL, Y, parameters, output_activation)
+    J = _model_cost(AL, Y, output_activation)
+    weights = [parameters[f"W{l}"] for l in range(1, len(parameters) // 2 + 1)]
+    return J + _elastic_net_cost(weights, lambd1, lambd2, m)
 
 
 def elastic_net_gradient(W: np.ndarray, lambd1: float, lambd2: float, m: int) -> np.ndarray:
@@ -196,6 +222,11 @@ def apply_max_norm(W: np.ndarray, c: float, eps: float = 0.0) -> np.ndarray:
     """
     check_array("W", W, finite=True)
     c, eps = _check_max_norm(c, eps)
+    return _apply_max_norm(W, c, eps)
+
+
+def _apply_max_norm(W: np.ndarray, c: float, eps: float) -> np.ndarray:
+    """REG-MAXNORM, bare: ``w · c / (‖w‖₂ + eps)`` for every row ``w`` of W with ``‖w‖₂ > c``."""
     norms = np.sqrt(np.sum(np.square(W), axis=1, keepdims=True))  # (n[l], 1): one per neuron
     with np.errstate(divide="ignore"):  # a zero row (norm 0 <= c) takes the other branch
         scale = np.where(norms > c, c / (norms + eps), 1.0)
@@ -205,10 +236,15 @@ def apply_max_norm(W: np.ndarray, c: float, eps: float = 0.0) -> np.ndarray:
 def max_norm_parameters(parameters: Mapping[str, np.ndarray], c: float, eps: float = 0.0) -> dict[str, np.ndarray]:
     """REG-MAXNORM on a whole network: :func:`apply_max_norm` on every ``W[l]``; the
     biases are copied unchanged. Returns a new dict (the input is not modified)."""
-    L = check_parameters(parameters)
+    check_parameters(parameters)
     c, eps = _check_max_norm(c, eps)
+    return _max_norm_parameters(parameters, c, eps)
+
+
+def _max_norm_parameters(parameters: Mapping[str, np.ndarray], c: float, eps: float = 0.0) -> dict[str, np.ndarray]:
+    """REG-MAXNORM on a whole network, bare: on checked parameters and c, eps."""
     new = {}
-    for l in range(1, L + 1):
-        new[f"W{l}"] = apply_max_norm(parameters[f"W{l}"], c, eps)
+    for l in range(1, len(parameters) // 2 + 1):
+        new[f"W{l}"] = _apply_max_norm(parameters[f"W{l}"], c, eps)
         new[f"b{l}"] = parameters[f"b{l}"].copy()
     return new

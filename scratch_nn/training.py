@@ -22,12 +22,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import RNG, as_real, check_count, check_parameters, check_rng
+from ._checks import RNG, as_real, check_count, check_finite, check_parameters, check_rng
 from .dropout import check_keep_prob
 from .initializers import initialize_parameters
-from .losses import model_cost
-from .model import check_learning_rate, check_xy, layer_activations, model_backward, model_forward, update_parameters
-from .regularization import check_lambd, compute_cost_with_regularization, max_norm_parameters
+from .losses import _model_cost
+from .model import _model_backward, _model_forward, _update_parameters, check_learning_rate, check_xy, layer_activations
+from .regularization import _l2_regularization_cost, _max_norm_parameters, check_lambd
 
 
 def train(
@@ -58,16 +58,25 @@ def train(
     cost of the initial parameters).
     """
     _check_count("num_iterations", num_iterations, minimum=0)
-    g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
+    g, Y = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
     options = _regularization_options(lambd, keep_prob, rng, max_norm, X.dtype)
     if num_iterations == 0:  # nothing to update: fresh arrays all the same, never the caller's
         return {k: v.copy() for k, v in parameters.items()}, []
+    learning_rate = check_learning_rate(learning_rate)
     params = dict(parameters)
     costs = []
-    for _ in range(num_iterations):
+    for _ in range(num_iterations):  # the arrays are checked once, above; what each update makes, in _gd_step
         params, cost = _gd_step(X, Y, params, learning_rate, g, **options)
         costs.append(cost)
     return params, costs
+
+
+def _check_updated(parameters: Mapping[str, np.ndarray]) -> None:
+    """The parameters an update of the loop made are finite: a diverging loop stops there, with the error
+    that model_forward would give them (an overflow in a hidden layer reaches every dW[l] above it). Their
+    keys, shapes and dtypes are those of the checked parameters."""
+    for key, value in parameters.items():
+        check_finite(key, value)
 
 
 def _check_count(name: str, n: object, minimum: int) -> int:
@@ -83,15 +92,16 @@ def _check_training_data(
     hidden_activation: str,
     output_activation: str,
     activations: Sequence[str] | None,
-) -> list[str]:
+) -> tuple[list[str], np.ndarray]:
     """Everything one GD step would reject, checked before the first iteration (and so before any
     draw from ``rng``): the parameters, ``X`` (n[0], m), the labels ``Y`` (n[L], m) for the loss
-    paired with the output activation, α and the activations. Returns the activation names."""
+    paired with the output activation, α and the activations. Returns the activation names and Y
+    in X's dtype, what the loop's bare steps take."""
     L = check_parameters(parameters)
     g = layer_activations(L, hidden_activation, output_activation, activations)
-    check_xy(X, Y, parameters, L, g[-1], "X", "Y")
+    Y = check_xy(X, Y, parameters, L, g[-1], "X", "Y")
     check_learning_rate(learning_rate)
-    return g
+    return g, Y
 
 
 _check_xy = check_xy  # the name the other loops import
@@ -123,17 +133,27 @@ def _gd_step(
     rng: RNG | None,
     max_norm: float | None,
 ) -> tuple[dict[str, np.ndarray], float]:
-    """One iteration of the loop: the new parameters and the cost J (or J_reg) before the update."""
-    AL, caches = model_forward(X, params, activations=g, keep_prob=keep_prob, rng=rng)
+    """One iteration of the loop: the new parameters and the cost J (or J_reg) before the update.
+
+    Bare: the loop checked X, Y (in X's dtype), α, the activations and the options once; here only
+    what the iteration itself computes is checked, A[L] and the new parameters (small arrays)."""
+    AL, caches = _model_forward(X, params, g, keep_prob, rng)
+    _check_output_of_forward(AL)
+    cost = _model_cost(AL, Y, g[-1])
     if lambd > 0:
-        cost = compute_cost_with_regularization(AL, Y, params, lambd, g[-1])
-    else:
-        cost = model_cost(AL, Y, g[-1])
-    grads = model_backward(AL, Y, caches, activations=g, keep_prob=keep_prob, lambd=lambd)
-    new = update_parameters(params, grads, learning_rate)
+        cost = cost + _l2_regularization_cost(params, lambd, X.shape[1])  # J_reg = J + (λ/(2m)) Σ ‖W[l]‖²
+    grads = _model_backward(AL, Y, caches, g, "notes", keep_prob, lambd)
+    new = _update_parameters(params, grads, learning_rate)
     if max_norm is not None:
-        new = max_norm_parameters(new, max_norm)
+        new = _max_norm_parameters(new, max_norm)
+    _check_updated(new)
     return new, cost
+
+
+def _check_output_of_forward(AL: np.ndarray) -> None:
+    """``A[L]`` of a forward pass on checked arrays: finite unless something overflowed on the way (the
+    error that the cost's check of AL gives, before the cost or a gradient is computed from it)."""
+    check_finite("AL", AL)
 
 
 class EarlyStopping(NamedTuple):
@@ -188,13 +208,15 @@ def train_with_early_stopping(
     _check_count("max_iterations", max_iterations, minimum=0)
     if isinstance(patience, (bool, np.bool_)) or not isinstance(patience, (int, np.integer)) or patience < 1:
         raise ValueError(f"patience must be a positive integer (iterations without improvement), got {patience!r}")
-    g = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
-    check_xy(X_val, Y_val, parameters, len(g), g[-1], "X_val", "Y_val")
+    g, Y = _check_training_data(X, Y, parameters, learning_rate, hidden_activation, output_activation, activations)
+    Y_val = check_xy(X_val, Y_val, parameters, len(g), g[-1], "X_val", "Y_val")
     options = _regularization_options(lambd, keep_prob, rng, max_norm, X.dtype)
+    learning_rate = check_learning_rate(learning_rate)
 
     def validation_cost(params: Mapping[str, np.ndarray]) -> float:
-        AL_val, _ = model_forward(X_val, params, activations=g)
-        return model_cost(AL_val, Y_val, g[-1])
+        AL_val, _ = _model_forward(X_val, params, g)  # X_val checked above, params by the loop
+        _check_output_of_forward(AL_val)
+        return _model_cost(AL_val, Y_val, g[-1])
 
     params = dict(parameters)
     val_costs = [validation_cost(params)]

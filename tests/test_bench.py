@@ -34,11 +34,25 @@ def test_the_timed_pytorch_step_is_the_scratch_step():
     assert step() == pytest.approx(cost2, rel=1e-12)
 
 
+def test_the_timed_train_iterations_are_the_scratch_step():
+    """train's loop runs the same equations as the four public calls: the same parameters after k steps."""
+    X, Y, _labels, params = bench._problem([8, 6, 4], 11, np.float64)
+    trained, costs = bench.train_factory(X, Y, params)()
+    assert len(costs) == bench.TRAIN_ITERATIONS
+    stepped = params
+    for k in range(bench.TRAIN_ITERATIONS):
+        new, cost, _ = bench.scratch_step(X, Y, stepped, alpha=0.01)
+        assert cost == costs[k]
+        stepped = new
+    for key in params:
+        np.testing.assert_array_equal(trained[key], stepped[key])
+
+
 def test_table_of_one_case():
     row = bench.bench_case("digits", "float64", repeats=1, min_time=0.0, peak=1e10)  # no peak matmul here
-    assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0
+    assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0 and row.train_ms > 0
     text = bench.format_rows([row])
-    assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text
+    assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text and "train/GEMM" in text
 
 
 @pytest.mark.benchmark

@@ -1,7 +1,7 @@
 """``nn-verify bench``: one training step of scratch_nn against PyTorch eager, and
 against the limit set by the matrix products the step must do.
 
-For each case (layer sizes, m) and dtype, in one process, interleaved A B C A B C ...:
+For each case (layer sizes, m) and dtype, in one process, interleaved A B C D A B C D ...:
 
 * **scratch**: ``model_forward`` (with caches) -> ``model_cost`` -> ``model_backward``
   -> ``update_parameters``, ReLU hidden layers and a softmax output (cross-entropy);
@@ -10,15 +10,19 @@ For each case (layer sizes, m) and dtype, in one process, interleaved A B C A B 
   same dtype and thread count, on the CPU. X requires grad so that PyTorch, like the
   notes' backward, also computes ``dA[0] = W[1]^T dZ[1]``: the two do the same work;
 * **GEMM-only**: just the step's matrix products, with NumPy's BLAS: per layer
-  ``W A_prev`` (forward), ``dZ A_prev^T`` and ``W^T dZ`` (backward).
+  ``W A_prev`` (forward), ``dZ A_prev^T`` and ``W^T dZ`` (backward);
+* **train**: one iteration of ``train`` (GD-LOOP), the same step inside the library's loop, which
+  checks X, Y and the parameters once per call and runs its iterations on the bare equations
+  (timed as ``train(..., TRAIN_ITERATIONS)`` divided by ``TRAIN_ITERATIONS``). The scratch step
+  above is four public calls, each of which checks its own arguments (issue 12, item 6).
 
 Timing is in interleaved blocks with rests (see :func:`_interleaved`): the two libraries'
 thread pools otherwise slow each other down.
 
-Reported: median times, scratch/torch, step/GEMM-only, the step's FLOP rate as a
-percentage of a large square matmul's rate on this machine ("% of peak"), and the
-peak memory allocated during one scratch step (``tracemalloc``, which sees NumPy's
-buffers) over the size of the caches the notes require (every A[l-1] and Z[l]).
+Reported: median times, scratch/torch, step/GEMM-only, train's iteration over GEMM-only
+("train/GEMM"), the step's FLOP rate as a percentage of a large square matmul's rate on this
+machine ("% of peak"), and the peak memory allocated during one scratch step (``tracemalloc``,
+which sees NumPy's buffers) over the size of the caches the notes require (every A[l-1] and Z[l]).
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class BenchRow:
     ratio: float  # scratch / torch
     gemm_ms: float
     step_over_gemm: float
+    train_ms: float  # one iteration of train(), its checks once per call spread over TRAIN_ITERATIONS
+    train_over_gemm: float
     percent_of_peak: float
     peak_mb: float
     cache_mb: float
@@ -80,6 +86,20 @@ def scratch_step(X: np.ndarray, Y: np.ndarray, params: dict, alpha: float = 0.01
     cost = scratch_nn.model_cost(AL, Y, "softmax")
     grads = scratch_nn.model_backward(AL, Y, caches, hidden_activation="relu", output_activation="softmax")
     return scratch_nn.update_parameters(params, grads, alpha), cost, caches
+
+
+#: iterations per timed train() call (its once-per-call checks are spread over them)
+TRAIN_ITERATIONS = 4
+
+
+def train_factory(X: np.ndarray, Y: np.ndarray, params: dict, alpha: float = 0.01) -> Callable[[], object]:
+    """``TRAIN_ITERATIONS`` iterations of ``train``: the scratch step's equations in the library's own loop."""
+    import scratch_nn
+
+    def run() -> object:
+        return scratch_nn.train(X, Y, params, alpha, TRAIN_ITERATIONS, "relu", "softmax")
+
+    return run
 
 
 def torch_step_factory(X: np.ndarray, labels: np.ndarray, params: dict, dtype: torch.dtype) -> Callable[[], float]:
@@ -198,7 +218,9 @@ def bench_case(
     X, Y, labels, params = _problem(dims, m, np_dtype)
     torch_step = torch_step_factory(X, labels, params, torch_dtype)
     gemm = gemm_only_factory(X, params)
-    t_scratch, t_torch, t_gemm = _interleaved([lambda: scratch_step(X, Y, params), torch_step, gemm], repeats, min_time)
+    funcs = [lambda: scratch_step(X, Y, params), torch_step, gemm, train_factory(X, Y, params)]
+    t_scratch, t_torch, t_gemm, t_train = _interleaved(funcs, repeats, min_time)
+    t_train /= TRAIN_ITERATIONS
     peak = peak or matmul_peak(np_dtype)
     peak_bytes, cache_bytes = peak_memory(X, Y, params)
     return BenchRow(
@@ -209,6 +231,8 @@ def bench_case(
         ratio=t_scratch / t_torch,
         gemm_ms=1e3 * t_gemm,
         step_over_gemm=t_scratch / t_gemm,
+        train_ms=1e3 * t_train,
+        train_over_gemm=t_train / t_gemm,
         percent_of_peak=100 * step_flops(dims, m) / t_scratch / peak,
         peak_mb=peak_bytes / 2**20,
         cache_mb=cache_bytes / 2**20,
@@ -274,11 +298,11 @@ def bench_extras(name: str, dtype_name: str, repeats: int = 7, min_time: float =
 
 
 def format_rows(rows: Sequence[BenchRow]) -> str:
-    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "% of peak",
-            "peak MB", "cache MB", "peak/cache"]  # fmt: skip
+    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "train/GEMM",
+            "% of peak", "peak MB", "cache MB", "peak/cache"]  # fmt: skip
     cells = [[r.case, r.dtype, f"{r.scratch_ms:.2f}", f"{r.torch_ms:.2f}", f"{r.ratio:.2f}", f"{r.gemm_ms:.2f}",
-              f"{r.step_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}", f"{r.cache_mb:.1f}",
-              f"{r.memory_ratio:.2f}"] for r in rows]  # fmt: skip
+              f"{r.step_over_gemm:.2f}", f"{r.train_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}",
+              f"{r.cache_mb:.1f}", f"{r.memory_ratio:.2f}"] for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
 
     def line(row):

@@ -7,8 +7,9 @@ Two parts:
   of NEP 50) and its arrays that a wrong shape, dtype, class or value must make it reject
   (``arrays``, for the hypothesis strategy of ``tests/test_bad_inputs.py``);
 * ``CASES``: each case is a right call with one thing wrong, the exception it must raise (exactly
-  that type), and the argument its message must name. ``kind`` is its class, one of ``KINDS`` (the
-  classes of issue 12).
+  that type), the argument its message must name, and what else it must say (``match``, a regex).
+  ``kind`` is its class, one of ``KINDS`` (the classes of issue 12). This is the one table of bad
+  input: a new case is one ``bad(...)`` line.
 
 Shapes are chosen so that a transposed or broadcastable array is always detectable: X (3, 5),
 W1 (4, 3), b1 (4, 1), W2 (1, 4), b2 (1, 1), m = 5; a softmax output (3, 5).
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 import scratch_nn as nn
+from torch_reference.ops import ACTIVATIONS
 
 #: the classes of bad input (issue 12), each of which the table covers
 KINDS = {
@@ -240,23 +242,16 @@ def right_calls(dtype: type = np.float64) -> dict[str, Right]:
     rng = np.random.default_rng(5)
     backward = {"dA": SHAPE | MIXED | OPERAND, "Z": SHAPE | MIXED | OPERAND}
     calls = {
-        # activations: the course's operands (integers, lists) are accepted; NaN is IEEE arithmetic
-        "sigmoid": Right(nn.sigmoid, (Z,), arrays={"Z": OPERAND}),
-        "tanh": Right(nn.tanh, (Z,), arrays={"Z": OPERAND}),
-        "relu": Right(nn.relu, (Z,), arrays={"Z": OPERAND}),
-        "leaky_relu": Right(nn.leaky_relu, (Z,), {"slope": 0.1}, hyper=("slope",), arrays={"Z": OPERAND}),
-        "elu": Right(nn.elu, (Z,), {"alpha": 1.5}, hyper=("alpha",), arrays={"Z": OPERAND}),
-        "linear": Right(nn.linear, (Z,), arrays={"Z": OPERAND}),
-        "softmax": Right(nn.softmax, (Zs,), arrays={"Z": OPERAND | NDIM}),
+        # activations, every one described in torch_reference/ops.py (a column-wise g takes (n, m) only), at
+        # its last variant's hyperparameters: the course's operands (integers, lists) are accepted; NaN is
+        # IEEE arithmetic
+        **{act.name: Right(getattr(nn, act.name), (Zs if act.column_wise else Z,), dict(act.variants[-1]),
+                           hyper=tuple(act.defaults), arrays={"Z": OPERAND | (NDIM if act.column_wise else set())})
+           for act in ACTIVATIONS},
+        **{act.backward: Right(getattr(nn, act.backward), (Zs, Zs) if act.column_wise else (dA, Z),
+                               dict(act.variants[-1]), hyper=tuple(act.defaults), arrays=backward)
+           for act in ACTIVATIONS},
         "activation_forward": Right(nn.activation_forward, (Z, "tanh"), arrays={"Z": OPERAND}),
-        "sigmoid_backward": Right(nn.sigmoid_backward, (dA, Z), arrays=backward),
-        "tanh_backward": Right(nn.tanh_backward, (dA, Z), arrays=backward),
-        "relu_backward": Right(nn.relu_backward, (dA, Z), arrays=backward),
-        "leaky_relu_backward": Right(nn.leaky_relu_backward, (dA, Z), {"slope": 0.2}, hyper=("slope",),
-                                     arrays=backward),
-        "elu_backward": Right(nn.elu_backward, (dA, Z), {"alpha": 0.5}, hyper=("alpha",), arrays=backward),
-        "softmax_backward": Right(nn.softmax_backward, (Zs, Zs), arrays=backward),
-        "linear_backward_activation": Right(nn.linear_backward_activation, (dA, Z), arrays=backward),
         "activation_backward": Right(nn.activation_backward, (dA, Z, "elu"), arrays=backward),
         # one layer
         "linear_forward": Right(nn.linear_forward, (A_prev, W, b), arrays={"A_prev": ALL - {"column"}, "W": ALL,
@@ -415,7 +410,8 @@ RIGHT = right_calls(np.float64)
 @dataclass(frozen=True)
 class Case:
     """One bad call: ``func(*args, **kwargs)`` must raise exactly ``exc`` with a message that names
-    ``names`` (as a word: ``W1`` is named in "W1 has shape", not in "dW1 has shape")."""
+    ``names`` (as a word: ``W1`` is named in "W1 has shape", not in "dW1 has shape") and, if ``match``
+    is given, in which the regex ``match`` is found (what the message must say)."""
 
     id: str
     kind: str
@@ -462,81 +458,93 @@ def _build() -> None:
     W, b = P["W1"], P["b1"]
     f32 = np.float32
     T, V = TypeError, ValueError
+    SUB = "ndarray subclass"
 
     # ---------------------------------------------------------------- activations
-    for fname in ("sigmoid", "tanh", "relu", "linear", "activation_forward"):
-        bad(fname, "dtype", "bool-array", T, "Z", Z=Z > 0)
-        bad(fname, "subclass", "matrix", T, "Z", Z=_matrix(Z))
-    for fname in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear", "softmax"):
-        bad(fname, "subclass", "masked", T, "Z", Z=_masked(Zs if fname == "softmax" else Z))
-    bad("sigmoid", "dtype", "float16", T, "Z", Z=Z.astype(np.float16))
+    for fname in (*(act.name for act in ACTIVATIONS if not act.column_wise and not act.defaults), "activation_forward"):
+        bad(fname, "dtype", "bool-array", T, "Z", Z=Z > 0, match="Z has dtype bool")
+        bad(fname, "subclass", "matrix", T, "Z", Z=_matrix(Z), match=f"Z is a numpy.matrix, an {SUB}")
+    for act in ACTIVATIONS:
+        bad(act.name, "subclass", "masked", T, "Z", Z=_masked(Zs if act.column_wise else Z))
+    bad("sigmoid", "dtype", "float16", T, "Z", Z=Z.astype(np.float16), match="float16")
     bad("tanh", "dtype", "complex", T, "Z", Z=Z.astype(complex))
+    bad("sigmoid", "dtype", "complex", T, "Z", Z=Z.astype(complex), match="Z has dtype complex128")
     bad("relu", "dtype", "object", T, "Z", Z=Z.astype(object))
-    bad("sigmoid", "bool", "scalar-True", T, "Z", Z=True)
-    bad("tanh", "type", "str", T, "Z", Z="0.5")
+    bad("sigmoid", "bool", "scalar-True", T, "Z", Z=True, match="Z must be a numpy.ndarray .* got bool")
+    bad("tanh", "type", "str", T, "Z", Z="0.5", match="Z must be a numpy.ndarray .* got str")
     bad("relu", "type", "None", T, "Z", Z=None)
-    bad("linear", "list", "ragged", T, "Z", Z=[[1.0], [1.0, 2.0]])
-    bad("relu", "list", "of-bools", T, "Z", Z=[[True, False]])
+    for fname in ("linear", "relu"):
+        bad(fname, "list", "ragged", T, "Z", Z=[[1.0], [1.0, 2.0]], match="not a rectangular array")
+    for fname in ("relu", "tanh"):
+        bad(fname, "list", "of-bools", T, "Z", Z=[[True, False]], match="Z has dtype bool")
     bad("softmax", "0-d/empty", "0-d", V, "Z", Z=np.array(1.0))
-    bad("softmax", "0-d/empty", "1-d", V, "Z", Z=Zs[0])
+    bad("softmax", "0-d/empty", "1-d", V, "Z", Z=Zs[0], match="Z must be 2-D")
     bad("softmax", "0-d/empty", "no-class", V, "Z", Z=np.zeros((0, 5)))
     bad("activation_forward", "name", "gelu", V, "activation", activation="gelu")
     bad("activation_forward", "name", "None", V, "activation", activation=None)
-    for fname, hyper in (("leaky_relu", "slope"), ("elu", "alpha"), ("leaky_relu_backward", "slope"),
-                         ("elu_backward", "alpha")):
-        bad(fname, "bool", "True", T, hyper, **{hyper: True})
-        bad(fname, "bool", "0-d-bool-array", T, hyper, **{hyper: np.array(True)})
-        bad(fname, "nan-hyper", "nan", V, hyper, **{hyper: np.nan})
-        bad(fname, "nan-hyper", "inf", V, hyper, **{hyper: np.inf})
-        bad(fname, "degenerate", "0", V, hyper, **{hyper: 0.0})
-        bad(fname, "degenerate", "negative", V, hyper, **{hyper: -0.1})
-        bad(fname, "type", "str", T, hyper, **{hyper: "0.1"})
-        bad(fname, "type", "None", T, hyper, **{hyper: None})
-        bad(fname, "type", "1-element-array", T, hyper, **{hyper: np.array([0.1])})
-    for fname in ("sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "elu_backward",
-                  "linear_backward_activation", "activation_backward"):
+    for fname, hyper in [(f, h) for act in ACTIVATIONS for f in (act.name, act.backward) for h in act.defaults]:
+        real = f"{hyper} must be a real number"
+        bad(fname, "bool", "True", T, hyper, match=real, **{hyper: True})
+        bad(fname, "bool", "0-d-bool-array", T, hyper, match=real, **{hyper: np.array(True)})
+        bad(fname, "nan-hyper", "nan", V, hyper, match=f"{hyper} must be", **{hyper: np.nan})
+        bad(fname, "nan-hyper", "inf", V, hyper, match=f"{hyper} must be", **{hyper: np.inf})
+        bad(fname, "degenerate", "0", V, hyper, match=f"{hyper} must be", **{hyper: 0.0})
+        bad(fname, "degenerate", "negative", V, hyper, match=f"{hyper} must be", **{hyper: -0.1})
+        bad(fname, "type", "str", T, hyper, match=real, **{hyper: "0.1"})
+        bad(fname, "type", "None", T, hyper, match=real, **{hyper: None})
+        bad(fname, "type", "1-element-array", T, hyper, match=real, **{hyper: np.array([0.1])})
+    for fname in (*(act.backward for act in ACTIVATIONS if not act.column_wise), "activation_backward"):
         bad(fname, "shape", "dA-row-broadcasts", V, "dA", dA=dA[:1])
         bad(fname, "shape", "dA-transposed", V, "dA", dA=dA.T)
         bad(fname, "mixed", "dA-float32", T, "dA", dA=dA.astype(f32))
-        bad(fname, "subclass", "dA-matrix", T, "dA", dA=_matrix(dA))
+        bad(fname, "subclass", "dA-matrix", T, "dA", dA=_matrix(dA), match=f"dA is a numpy.matrix, an {SUB}")
     bad("relu_backward", "shape", "Z-column-broadcasts", V, "Z", Z=Z[:, :1])
+    bad("relu_backward", "subclass", "dA-and-Z-matrix", T, "Z", dA=_matrix(dA), Z=_matrix(Z),
+        match=f"Z is a numpy.matrix, an {SUB}")
+    bad("relu_backward", "mixed", "Z-int-dA-float32", T, "Z", dA=dA.astype(f32), Z=Z.astype(int), match="mixed dtypes")
+    bad("sigmoid_backward", "shape", "dA-short", V, "dA", dA=dA[:, :3], match=r"dA has shape \(4, 3\)")
     bad("sigmoid_backward", "subclass", "Z-masked", T, "Z", Z=_masked(Z))
     bad("tanh_backward", "dtype", "Z-bool", T, "Z", Z=Z > 0)
     bad("softmax_backward", "0-d/empty", "1-d", V, "Z", dA=Zs[0], Z=Zs[0])
     bad("softmax_backward", "shape", "dA-column", V, "dA", dA=Zs[:, :1])
-    for fname in ("relu_backward", "leaky_relu_backward", "elu_backward", "activation_backward"):
-        bad(fname, "name", "convention-tf", V, "convention", convention="tf")
+    for fname in (*(act.backward for act in ACTIVATIONS if act.kinks), "activation_backward"):
+        bad(fname, "name", "convention-tf", V, "convention", convention="tf", match="unknown convention")
     bad("activation_backward", "name", "activation-list", V, "activation", activation=["relu"])
 
     # ---------------------------------------------------------------- one layer
     for fname in ("linear_forward", "linear_activation_forward"):
         bad(fname, "shape", "W-transposed", V, "W", W=W.T)
         bad(fname, "shape", "b-scalar-broadcasts", V, "b", b=b[:1])
-        bad(fname, "shape", "b-row", V, "b", b=b.T)
+        bad(fname, "shape", "b-row", V, "b", b=b.T, match=r"b has shape \(1, 4\) but W is \(4, 3\)")
         bad(fname, "shape", "b-full-Z-shape-broadcasts", V, "b", b=np.zeros((4, 5)))
-        bad(fname, "0-d/empty", "b-flat", V, "b", b=b[:, 0])
-        bad(fname, "dtype", "A_prev-int", T, "A_prev", A_prev=X.astype(int))
-        bad(fname, "mixed", "A_prev-float32", T, "A_prev", A_prev=X.astype(f32))
-        bad(fname, "subclass", "W-matrix", T, "W", W=_matrix(W))
-        bad(fname, "nan-array", "A_prev-nan", V, "A_prev", A_prev=perturb(X, "nan", 4))
+        bad(fname, "0-d/empty", "b-flat", V, "b", b=b[:, 0], match="b must be 2-D")
+        bad(fname, "dtype", "A_prev-int", T, "A_prev", A_prev=X.astype(int), match="A_prev has dtype int64")
+        bad(fname, "mixed", "A_prev-float32", T, "A_prev", A_prev=X.astype(f32), match="mixed dtypes")
+        bad(fname, "subclass", "W-matrix", T, "W", W=_matrix(W), match=f"W is a numpy.matrix, an {SUB}")
+        bad(fname, "nan-array", "A_prev-nan", V, "A_prev", A_prev=perturb(X, "nan", 4),
+            match="A_prev contains 1 non-finite")
         bad(fname, "nan-array", "b-inf", V, "b", b=perturb(b, "inf", 2))
-    bad("linear_forward", "shape", "W-does-not-chain", V, "W", W=W[:, :2])
+    bad("linear_forward", "shape", "W-does-not-chain", V, "W", W=W[:, :2], match="do not chain")
+    bad("linear_forward", "shape", "b-short", V, "b", b=b[:3], match=r"b has shape \(3, 1\)")
     bad("linear_forward", "list", "A_prev-list", T, "A_prev", A_prev=X.tolist())
     bad("linear_forward", "0-d/empty", "A_prev-0-d", V, "A_prev", A_prev=np.array(1.0))
-    bad("linear_forward", "0-d/empty", "m=0", V, "A_prev", A_prev=X[:, :0])
+    bad("linear_forward", "0-d/empty", "m=0", V, "A_prev", A_prev=X[:, :0], match="m = 0")
     bad("linear_forward", "0-d/empty", "width-0-layer", V, "W", A_prev=X[:0], W=W[:, :0])
     bad("linear_forward", "0-d/empty", "no-unit", V, "W", W=W[:0], b=b[:0])
     bad("linear_forward", "subclass", "b-masked", T, "b", b=_masked(b))
-    bad("linear_forward", "nan-array", "W-minus-inf", V, "W", W=perturb(W, "inf", 5, -1.0))
-    bad("linear_activation_forward", "name", "gelu", V, "activation", activation="gelu")
+    bad("linear_forward", "nan-array", "W-minus-inf", V, "W", W=perturb(W, "inf", 5, -1.0),
+        match="W contains 1 non-finite")
+    bad("linear_activation_forward", "name", "gelu", V, "activation", activation="gelu",
+        match="unknown activation 'gelu'")
     bad("linear_activation_forward", "name", "None", V, "activation", activation=None)
     bad("linear_backward", "container", "cache-None", T, "cache", cache=None)
     bad("linear_backward", "container", "cache-dict", T, "cache", cache={"A_prev": X, "W": W, "b": b})
     bad("linear_backward", "container", "cache-list", T, "cache", cache=[X, W, b])
-    bad("linear_backward", "container", "activation-cache", T, "cache", cache=caches[0])
+    bad("linear_backward", "container", "activation-cache", T, "cache", cache=caches[0], match="linear cache")
     bad("linear_backward", "container", "cache-reversed", V, "A_prev", cache=(b, W, X))
     bad("linear_backward", "shape", "dZ-transposed", V, "dZ", dZ=d["Z5"].T)
     bad("linear_backward", "shape", "dZ-row-broadcasts", V, "dZ", dZ=d["Z5"][:1])
+    bad("linear_backward", "shape", "dZ-short", V, "dZ", dZ=d["Z5"][:3], match=r"dZ has shape \(3, 5\)")
     bad("linear_backward", "mixed", "dZ-float32", T, "dZ", dZ=d["Z5"].astype(f32))
     bad("linear_backward", "nan-array", "dZ-nan", V, "dZ", dZ=perturb(d["Z5"], "nan", 7))
     bad("linear_backward", "subclass", "dZ-matrix", T, "dZ", dZ=_matrix(d["Z5"]))
@@ -555,13 +563,13 @@ def _build() -> None:
     # ---------------------------------------------------------------- logistic regression
     w = d["w"]
     for fname in ("lr_forward", "propagate"):
-        bad(fname, "shape", "w-transposed", V, "w", w=w.T)
+        bad(fname, "shape", "w-transposed", V, "w", w=w.T, match=r"w has shape \(1, 3\)")
         bad(fname, "0-d/empty", "w-flat", V, "w", w=w[:, 0])
-        bad(fname, "shape", "b-array", V, "b", b=np.zeros((1, 1)))
-        bad(fname, "type", "b-str", T, "b", b="0.1")
+        bad(fname, "shape", "b-array", V, "b", b=np.zeros((1, 1)), match="b must be a scalar")
+        bad(fname, "type", "b-str", T, "b", b="0.1", match="b must be a real number")
         bad(fname, "type", "b-None", T, "b", b=None)
         bad(fname, "bool", "b-True", T, "b", b=True)
-        bad(fname, "nan-hyper", "b-nan", V, "b", b=np.nan)
+        bad(fname, "nan-hyper", "b-nan", V, "b", b=np.nan, match="b must be a finite number")
         bad(fname, "nan-hyper", "b-inf", V, "b", b=-np.inf)
         bad(fname, "mixed", "X-float32", T, "X", X=X.astype(f32))
         bad(fname, "nan-array", "w-nan", V, "w", w=perturb(w, "nan"))
@@ -588,39 +596,42 @@ def _build() -> None:
     for fname, al, y in (("compute_cost", AL, Y), ("compute_cost_cross_entropy", ALs, Ys),
                          ("compute_cost_squared_error", Zs, ALs), ("model_cost", ALs, Ys),
                          ("bce_backward", AL, Y), ("output_backward", AL, Y)):
-        bad(fname, "shape", "Y-transposed", V, "Y", Y=y.T)
+        bad(fname, "shape", "Y-transposed", V, "Y", Y=y.T,
+            match=rf"Y has shape \({y.shape[1]}, {y.shape[0]}\) but AL has \({al.shape[0]}, {al.shape[1]}\)")
         bad(fname, "shape", "Y-column-broadcasts", V, "Y", Y=y[:, :1])
-        bad(fname, "mixed", "Y-float32", T, "Y", Y=y.astype(f32))
-        bad(fname, "nan-array", "AL-nan", V, "AL", AL=perturb(al, "nan", 3))
-        bad(fname, "subclass", "AL-masked", T, "AL", AL=_masked(al))
+        bad(fname, "mixed", "Y-float32", T, "Y", Y=y.astype(f32), match="Y is float32")
+        bad(fname, "nan-array", "AL-nan", V, "AL", AL=perturb(al, "nan", 3), match="AL contains 1 non-finite")
+        bad(fname, "subclass", "AL-masked", T, "AL", AL=_masked(al), match=f"AL is a numpy.ma.*MaskedArray, an {SUB}")
         bad(fname, "list", "Y-list", T, "Y", Y=y.tolist())
-        bad(fname, "0-d/empty", "m=0", V, "AL", AL=al[:, :0], Y=y[:, :0])
+        bad(fname, "0-d/empty", "m=0", V, "AL", AL=al[:, :0], Y=y[:, :0], match="m = 0")
     bad("compute_cost", "shape", "Y-scalar-broadcasts", V, "Y", Y=Y[:, :1])
-    bad("compute_cost", "0-d/empty", "Y-flat", V, "Y", Y=Y[0])
+    bad("compute_cost", "0-d/empty", "Y-flat", V, "Y", Y=Y[0], match=r"Y has shape \(5,\)")
     bad("compute_cost", "0-d/empty", "AL-0-d", V, "AL", AL=np.array(0.5), Y=np.array(1.0))
-    bad("compute_cost", "degenerate", "Y-2", V, "Y", Y=Y * 2)
-    bad("compute_cost", "degenerate", "AL>1", V, "AL", AL=AL + 1)
-    bad("compute_cost", "degenerate", "AL<0", V, "AL", AL=AL - 1)
+    bad("compute_cost", "degenerate", "Y-2", V, "Y", Y=Y * 2, match="only 0 and 1")
+    bad("compute_cost", "degenerate", "Y-soft", V, "Y", Y=Y * 0.5, match="only 0 and 1")
+    bad("compute_cost", "degenerate", "AL>1", V, "AL", AL=AL + 1, match=r"probabilities in \[0, 1\]")
+    bad("compute_cost", "degenerate", "AL<0", V, "AL", AL=AL - 1, match=r"probabilities in \[0, 1\]")
     bad("compute_cost", "nan-array", "Y-nan", V, "Y", Y=perturb(Y, "nan"))
     bad("compute_cost", "nan-array", "AL-inf", V, "AL", AL=perturb(AL, "inf"))
     bad("compute_cost", "dtype", "AL-int", T, "AL", AL=(AL > 0.5).astype(int))
     bad("compute_cost", "subclass", "AL-matrix", T, "AL", AL=_matrix(AL))
-    bad("compute_cost", "subclass", "Y-masked", T, "Y", Y=_masked(Y))
+    bad("compute_cost", "subclass", "Y-masked", T, "Y", Y=_masked(Y), match=f"Y is a numpy.ma.*MaskedArray, an {SUB}")
     bad("compute_cost", "list", "AL-list", T, "AL", AL=AL.tolist())
     bad("compute_cost", "type", "Y-None", T, "Y", Y=None)
     bad("compute_cost", "dtype", "Y-str", T, "Y", Y=Y.astype(str))
-    bad("compute_cost_cross_entropy", "degenerate", "Y-3", V, "Y", Y=Ys * 3)
+    bad("compute_cost_cross_entropy", "degenerate", "Y-3", V, "Y", Y=Ys * 3, match=r"\[0, 1\]")
     bad("compute_cost_cross_entropy", "degenerate", "AL>1", V, "AL", AL=ALs * 2)
     bad("compute_cost_cross_entropy", "shape", "Y-row-broadcasts", V, "Y", Y=Ys[:1])
     bad("compute_cost_cross_entropy", "0-d/empty", "no-class", V, "AL", AL=ALs[:0], Y=Ys[:0])
     bad("compute_cost_squared_error", "dtype", "Y-complex", T, "Y", Y=ALs.astype(complex))
     bad("model_cost", "name", "relu-output", V, "output_activation", output_activation="relu")
     bad("model_cost", "name", "None", V, "output_activation", output_activation=None)
-    bad("output_backward", "name", "tanh-output", V, "output_activation", output_activation="tanh")
+    bad("output_backward", "name", "tanh-output", V, "output_activation", output_activation="tanh",
+        match="no loss is paired")
     bad("output_backward", "degenerate", "softmax-Y-out-of-range", V, "Y", AL=ALs, Y=-Ys,
         output_activation="softmax")
     bad("bce_backward", "degenerate", "AL=0", V, "AL", AL=np.where(Y == 1, 0.0, 0.5))
-    bad("bce_backward", "degenerate", "AL=1", V, "AL", AL=np.ones((1, 5)))
+    bad("bce_backward", "degenerate", "AL=1", V, "AL", AL=np.ones((1, 5)), match="strictly inside")
     bad("bce_backward", "degenerate", "AL=1.5", V, "AL", AL=AL + 0.9)
     bad("bce_backward", "degenerate", "Y=2", V, "Y", Y=Y * 2)
     for fname, zl, y in (("compute_cost_from_logits", Z[:1], Y),
@@ -647,7 +658,7 @@ def _build() -> None:
     bad("layer_activations", "name", "output-None", V, "output_activation", output_activation=None)
     for fname in ("model_forward", "model_forward_loop"):
         bad(fname, "shape", "X-transposed", V, "X", X=X.T)
-        bad(fname, "shape", "X-row", V, "X", X=X[:1])
+        bad(fname, "shape", "X-row", V, "X", X=X[:1], match=r"X has shape \(1, 5\) but W1 is \(4, 3\)")
         bad(fname, "mixed", "X-float32", T, "X", X=X.astype(f32))
         bad(fname, "dtype", "X-int", T, "X", X=X.astype(int))
         bad(fname, "nan-array", "X-nan", V, "X", X=perturb(X, "nan", 6))
@@ -655,9 +666,14 @@ def _build() -> None:
         bad(fname, "list", "X-list", T, "X", X=X.tolist())
         bad(fname, "0-d/empty", "X-flat", V, "X", X=X[0])
         bad(fname, "0-d/empty", "m=0", V, "X", X=X[:, :0])
-        bad(fname, "container", "int-keys", T, "parameters", parameters={1: W, 2: b})
+        bad(fname, "container", "int-keys", T, "parameters", parameters={1: W, 2: b},
+            match="parameters keys must be the strings")
         bad(fname, "container", "list", T, "parameters", parameters=[W, b])
         bad(fname, "container", "missing-b2", V, "parameters", parameters=_without(P, "b2"))
+        bad(fname, "container", "W1-and-b2-only", V, "parameters", parameters={"W1": W, "b2": b}, match="keys W1, b1")
+        bad_at(fname, "shape", "W2-does-not-chain", V, "W2", "parameters/W2", np.ones((1, 3)), match="W2 has shape")
+        bad(fname, "container", "activations-short", V, "activations", activations=["relu"],
+            match="1 names for L = 2")
         bad(fname, "container", "extra-W3", V, "parameters", parameters=_entry(P, W3=np.ones((1, 1))))
         bad_at(fname, "shape", "W2-transposed", V, "W2", "parameters/W2", P["W2"].T)
         bad_at(fname, "shape", "b1-scalar-broadcasts", V, "b1", "parameters/b1", b[:1])
@@ -666,24 +682,34 @@ def _build() -> None:
         bad_at(fname, "nan-array", "b2-inf", V, "b2", "parameters/b2", perturb(P["b2"], "inf"))
         bad_at(fname, "mixed", "b1-float32", T, "b1", "parameters/b1", b.astype(f32))
         bad_at(fname, "subclass", "W1-masked", T, "W1", "parameters/W1", _masked(W))
-        bad(fname, "type", "activations-str", T, "activations", activations="relu")
-        bad(fname, "name", "hidden-swish", V, "hidden_activation", hidden_activation="swish")
+        bad(fname, "type", "activations-str", T, "activations", activations="relu",
+            match="activations must be a list")
+        bad(fname, "name", "hidden-swish", V, "hidden_activation", hidden_activation="swish",
+            match="unknown activation 'swish'")
     bad("model_forward", "degenerate", "keep_prob-0", V, "keep_prob", keep_prob=0.0, rng=np.random.default_rng(1))
-    bad("model_forward", "degenerate", "keep_prob-1.5", V, "keep_prob", keep_prob=1.5)
+    bad("model_forward", "degenerate", "keep_prob-1.5", V, "keep_prob", keep_prob=1.5, match="keep_prob")
     bad("model_forward", "degenerate", "keep_prob-1e-50", V, "keep_prob", keep_prob=1e-50,
-        rng=np.random.default_rng(1))
+        rng=np.random.default_rng(1), match="keep_prob")
     bad("model_forward", "bool", "keep_prob-True", T, "keep_prob", keep_prob=True)
     bad("model_forward", "nan-hyper", "keep_prob-nan", V, "keep_prob", keep_prob=np.nan)
     bad("model_forward", "type", "keep_prob-str", T, "keep_prob", keep_prob="0.5")
-    bad("model_forward", "rng", "dropout-no-rng", T, "rng", keep_prob=0.5)
+    bad("model_forward", "rng", "dropout-no-rng", T, "rng", keep_prob=0.5, match="needs rng")
     bad("model_forward", "rng", "seed-as-rng", T, "rng", keep_prob=0.5, rng=1)
     bad("model_forward", "rng", "global-module", T, "rng", keep_prob=0.5, rng=np.random)
     bad("model_forward", "rng", "unused-rng-is-checked", T, "rng", rng="seed")
-    bad("model_backward", "container", "caches-None", T, "caches", caches=None)
-    bad("model_backward", "container", "caches-dict", T, "caches", caches={"1": caches[0]})
+    # the course's legacy stream (np.random.RandomState): a rejected call must not advance it either
+    bad("model_forward", "shape", "X-row-dropout-RandomState", V, "X", X=X[:1], keep_prob=0.5,
+        rng=np.random.RandomState(8), match="X has shape")
+    bad("model_forward", "mixed", "X-float32-dropout-RandomState", T, "X", X=X.astype(f32), keep_prob=0.5,
+        rng=np.random.RandomState(8), match="mixed dtypes")
+    bad("model_backward", "container", "caches-None", T, "caches", caches=None, match="caches must be the list")
+    bad("model_backward", "container", "caches-dict", T, "caches", caches={"1": caches[0]},
+        match="caches must be the list")
     bad("model_backward", "container", "caches-empty", V, "caches", caches=[])
-    bad("model_backward", "container", "caches-reversed", V, "caches", caches=caches[::-1])
-    bad("model_backward", "container", "caches-linear-only", T, "caches", caches=[c[0] for c in caches])
+    bad("model_backward", "container", "caches-reversed", V, "caches", caches=caches[::-1],
+        match="caches do not chain")
+    bad("model_backward", "container", "caches-linear-only", T, "caches", caches=[c[0] for c in caches],
+        match=r"caches\[0\] must be layer 1's cache")
     bad("model_backward", "container", "caches-missing-last-layer", V, "AL", caches=caches[:1])
     bad("model_backward", "container", "caches-missing-first-layer", V, "activations", caches=caches[1:],
         activations=["relu", "sigmoid"])
@@ -698,28 +724,39 @@ def _build() -> None:
     bad("model_backward", "nan-array", "AL-nan", V, "AL", AL=perturb(AL, "nan"))
     bad("model_backward", "degenerate", "Y-2", V, "Y", Y=Y * 2)
     bad("model_backward", "shape", "Y-broadcasts", V, "Y", Y=Y[:, :1])
-    bad("model_backward", "degenerate", "keep_prob-without-masks", V, "keep_prob", keep_prob=0.5)
-    bad("model_backward", "degenerate", "lambd-negative", V, "lambd", lambd=-1.0)
+    bad("model_backward", "degenerate", "keep_prob-without-masks", V, "keep_prob", keep_prob=0.5,
+        match="keep_prob = 0.5 but the caches hold dropout masks for layers")
+    AL_dropout, caches_dropout = nn.model_forward(X, P, keep_prob=0.8, rng=np.random.default_rng(12))
+    bad("model_backward", "degenerate", "masks-without-keep_prob", V, "keep_prob", AL=AL_dropout,
+        caches=caches_dropout, match="the caches hold dropout masks")
+    bad("model_backward", "degenerate", "lambd-negative", V, "lambd", lambd=-1.0, match="lambd must be")
     bad("model_backward", "nan-hyper", "lambd-nan", V, "lambd", lambd=np.nan)
     bad("model_backward", "bool", "lambd-True", T, "lambd", lambd=True)
     bad("model_backward", "type", "lambd-str", T, "lambd", lambd="0.1")
-    bad("model_backward", "type", "return_dZ-str", T, "return_dZ", return_dZ="yes")
+    bad("model_backward", "type", "return_dZ-str", T, "return_dZ", return_dZ="yes",
+        match="return_dZ must be True or False")
     bad("model_backward", "name", "convention", V, "convention", convention="tf")
     bad("model_backward", "name", "convention-one-layer", V, "convention", AL=caches[0][1][:1],
         caches=[((X, W[:1], b[:1]), caches[0][1][:1])], convention="tf")
     bad("model_backward", "name", "relu-output", V, "output_activation", output_activation="relu")
-    for lr, kind, what, exc in ((True, "bool", "True", T), (np.array(True), "bool", "0-d-bool-array", T),
-                                (np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
-                                (0.0, "degenerate", "0", V), (-0.1, "degenerate", "negative", V),
-                                ("0.1", "type", "str", T), (None, "type", "None", T),
-                                (np.array([0.1]), "type", "1-element-array", T)):
-        bad("update_parameters", kind, f"learning_rate-{what}", exc, "learning_rate", learning_rate=lr)
+    real, finite, positive = ("learning_rate must be a real number", "learning_rate must be a finite",
+                              "learning_rate must be > 0")
+    for lr, kind, what, exc, match in ((True, "bool", "True", T, real),
+                                       (np.array(True), "bool", "0-d-bool-array", T, real),
+                                       (np.nan, "nan-hyper", "nan", V, finite),
+                                       (np.inf, "nan-hyper", "inf", V, finite),
+                                       (0.0, "degenerate", "0", V, positive),
+                                       (-0.1, "degenerate", "negative", V, positive),
+                                       ("0.1", "type", "str", T, real), (None, "type", "None", T, real),
+                                       (np.array([0.1]), "type", "1-element-array", T, real)):
+        bad("update_parameters", kind, f"learning_rate-{what}", exc, "learning_rate", learning_rate=lr, match=match)
     bad("update_parameters", "container", "grads-None", T, "grads", grads=None)
     bad("update_parameters", "container", "grads-list", T, "grads", grads=list(G.values()))
     bad("update_parameters", "container", "grads-int-keys", V, "grads", grads=dict(enumerate(G.values())))
-    bad("update_parameters", "container", "grads-missing-db2", V, "grads", grads=_without(G, "db2"))
+    bad("update_parameters", "container", "grads-missing-db2", V, "grads", grads=_without(G, "db2"),
+        match="missing 'db2'")
     bad("update_parameters", "container", "params-int-keys", T, "parameters", parameters={0: W})
-    bad_at("update_parameters", "shape", "dW1-transposed", V, "dW1", "grads/dW1", G["dW1"].T)
+    bad_at("update_parameters", "shape", "dW1-transposed", V, "dW1", "grads/dW1", G["dW1"].T, match="dW1 has shape")
     bad_at("update_parameters", "shape", "db1-scalar-broadcasts", V, "db1", "grads/db1", G["db1"][:1])
     bad_at("update_parameters", "0-d/empty", "db1-flat", V, "db1", "grads/db1", G["db1"][:, 0])
     bad_at("update_parameters", "nan-array", "dW2-nan", V, "dW2", "grads/dW2", perturb(G["dW2"], "nan"))
@@ -729,82 +766,102 @@ def _build() -> None:
     bad_at("update_parameters", "nan-array", "W1-inf", V, "W1", "parameters/W1", perturb(W, "inf"))
 
     # ---------------------------------------------------------------- initialization, one-hot
-    bad("init_std", "name", "glorot", V, "method", method="glorot")
+    bad("init_std", "name", "glorot", V, "method", method="glorot", match="unknown initialization method")
     bad("init_std", "name", "method-None", V, "method", method=None)
     bad("init_std", "bool", "n_in-True", T, "n_in", n_in=True)
-    bad("init_std", "degenerate", "n_in-0", V, "n_in", n_in=0)
+    bad("init_std", "degenerate", "n_in-0", V, "n_in", n_in=0, match="n_in must be a positive integer")
+    bad("init_std", "degenerate", "n_in-negative", V, "n_in", n_in=-2, match="n_in must be a positive integer")
     bad("init_std", "degenerate", "n_out-negative", V, "n_out", n_out=-2)
-    bad("init_std", "type", "n_in-float", T, "n_in", n_in=2.5)
+    bad("init_std", "type", "n_in-float", T, "n_in", n_in=2.5, match="n_in must be a positive integer")
     bad("init_std", "type", "n_out-None", T, "n_out", n_out=None)
-    for scale, kind, what, exc in ((np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
-                                   (0.0, "degenerate", "0", V), (-1.0, "degenerate", "negative", V),
-                                   (True, "bool", "True", T), ("0.01", "type", "str", T)):
-        bad("init_std", kind, f"scale-{what}", exc, "scale", scale=scale)
-        bad("initialize_parameters", kind, f"scale-{what}", exc, "scale", scale=scale)
-    bad("initialize_parameters", "type", "layer_dims-int", T, "layer_dims", layer_dims=5)
+    for scale, kind, what, exc, match in ((np.nan, "nan-hyper", "nan", V, "scale must be a finite"),
+                                          (np.inf, "nan-hyper", "inf", V, "scale must be a finite"),
+                                          (0.0, "degenerate", "0", V, "scale must be > 0"),
+                                          (-1.0, "degenerate", "negative", V, "scale must be > 0"),
+                                          (True, "bool", "True", T, "scale must"),
+                                          ("0.01", "type", "str", T, "scale must")):
+        bad("init_std", kind, f"scale-{what}", exc, "scale", scale=scale, match=match)
+        bad("initialize_parameters", kind, f"scale-{what}", exc, "scale", scale=scale, match=match)
+    bad("initialize_parameters", "type", "layer_dims-int", T, "layer_dims", layer_dims=5,
+        match="layer_dims must be a list")
     bad("initialize_parameters", "type", "layer_dims-str", T, "layer_dims", layer_dims="341")
     bad("initialize_parameters", "container", "layer_dims-dict", T, "layer_dims", layer_dims={3: 4})
-    bad("initialize_parameters", "degenerate", "layer_dims-one", V, "layer_dims", layer_dims=[3])
-    bad("initialize_parameters", "degenerate", "layer_dims-zero-width", V, "layer_dims", layer_dims=[3, 0, 1])
+    bad("initialize_parameters", "degenerate", "layer_dims-one", V, "layer_dims", layer_dims=[3],
+        match="at least two positive")
+    bad("initialize_parameters", "degenerate", "layer_dims-zero-width", V, "layer_dims", layer_dims=[3, 0, 1],
+        match="at least two positive")
     bad("initialize_parameters", "degenerate", "layer_dims-negative", V, "layer_dims", layer_dims=[3, -4, 1])
-    bad("initialize_parameters", "bool", "layer_dims-True", T, "layer_dims", layer_dims=[3, True, 1])
+    bad("initialize_parameters", "bool", "layer_dims-True", T, "layer_dims", layer_dims=[3, True, 1],
+        match="not bools")
     bad("initialize_parameters", "type", "layer_dims-float", T, "layer_dims", layer_dims=[3, 4.0, 1])
     bad("initialize_parameters", "type", "layer_dims-float-array", T, "layer_dims", layer_dims=np.array([3.0, 1.0]))
-    bad("initialize_parameters", "name", "glorot", V, "method", method="glorot")
-    bad("initialize_parameters", "rng", "None", T, "rng", rng=None)
-    bad("initialize_parameters", "rng", "seed", T, "rng", rng=0)
-    bad("initialize_parameters", "rng", "global-randn", T, "rng", rng=np.random.randn)
+    bad("initialize_parameters", "name", "glorot", V, "method", method="glorot",
+        match="unknown initialization method 'glorot'")
+    bad("initialize_parameters", "rng", "None", T, "rng", rng=None, match="needs rng")
+    bad("initialize_parameters", "rng", "seed", T, "rng", rng=0, match="needs rng")
+    bad("initialize_parameters", "rng", "global-randn", T, "rng", rng=np.random.randn, match="RandomState")
     bad("initialize_parameters", "dtype", "int64", T, "dtype", dtype=np.int64)
     bad("initialize_parameters", "dtype", "float16", T, "dtype", dtype=np.float16)
     bad("initialize_parameters", "dtype", "unknown-name", T, "dtype", dtype="floaty")
     bad("initialize_parameters", "dtype", "None", T, "dtype", dtype=None)
+    bad("initialize_parameters", "degenerate", "layer_dims-zero-width-RandomState", V, "layer_dims",
+        layer_dims=[3, 0, 1], method="he", rng=np.random.RandomState(8), match="at least two positive")
     labels = d["labels"]
-    bad("one_hot", "dtype", "float-labels", T, "labels", labels=labels.astype(float))
+    bad("one_hot", "dtype", "float-labels", T, "labels", labels=labels.astype(float), match="integers")
     bad("one_hot", "dtype", "bool-labels", T, "labels", labels=labels > 0)
     bad("one_hot", "dtype", "str-labels", T, "labels", labels="01")
     bad("one_hot", "type", "None-labels", T, "labels", labels=None)
     bad("one_hot", "shape", "2-D-labels", V, "labels", labels=np.array([[0, 1], [1, 0]]))
     bad("one_hot", "0-d/empty", "0-d-labels", V, "labels", labels=np.array(1))
-    bad("one_hot", "subclass", "masked-labels", T, "labels", labels=_masked(labels))
+    bad("one_hot", "subclass", "masked-labels", T, "labels", labels=_masked(labels), match=f"labels is .*{SUB}")
     bad("one_hot", "subclass", "matrix-labels", T, "labels", labels=_matrix(labels[None, :]))
-    bad("one_hot", "degenerate", "negative-label", V, "labels", labels=labels - 1)
-    bad("one_hot", "degenerate", "label-out-of-range", V, "label", labels=labels * 2)
-    bad("one_hot", "type", "num_classes-float", T, "num_classes", num_classes=2.5)
+    bad("one_hot", "degenerate", "negative-label", V, "labels", labels=labels - 1, match=">= 0")
+    bad("one_hot", "degenerate", "label-out-of-range", V, "label", labels=labels * 2, match="out of range")
+    bad("one_hot", "type", "num_classes-float", T, "num_classes", num_classes=2.5,
+        match="num_classes must be None or an")
     bad("one_hot", "bool", "num_classes-True", T, "num_classes", num_classes=True)
-    bad("one_hot", "degenerate", "num_classes-negative", V, "num_classes", labels=[], num_classes=-1)
+    bad("one_hot", "degenerate", "num_classes-negative", V, "num_classes", labels=[], num_classes=-1,
+        match="num_classes must be >= 0")
     bad("one_hot", "dtype", "dtype-int", T, "dtype", dtype=np.int64)
 
     # ---------------------------------------------------------------- dropout
-    for kp, kind, what, exc in ((0.0, "degenerate", "0", V), (1.5, "degenerate", "1.5", V),
-                                (-0.2, "degenerate", "negative", V), (np.nan, "nan-hyper", "nan", V),
-                                (np.inf, "nan-hyper", "inf", V), (True, "bool", "True", T),
-                                ("0.5", "type", "str", T), (None, "type", "None", T)):
+    in_range, real = r"keep_prob must lie in \(0, 1\]", "keep_prob must be a real number"
+    for kp, kind, what, exc, match in ((0.0, "degenerate", "0", V, in_range), (1.5, "degenerate", "1.5", V, in_range),
+                                       (-0.2, "degenerate", "negative", V, in_range),
+                                       (np.nan, "nan-hyper", "nan", V, in_range),
+                                       (np.inf, "nan-hyper", "inf", V, in_range), (True, "bool", "True", T, real),
+                                       ("0.5", "type", "str", T, real), (None, "type", "None", T, real)):
         for fname in ("check_keep_prob", "dropout_mask", "dropout_forward", "dropout_backward"):
-            bad(fname, kind, f"keep_prob-{what}", exc, "keep_prob", keep_prob=kp)
+            bad(fname, kind, f"keep_prob-{what}", exc, "keep_prob", keep_prob=kp, match=match)
     bad("check_keep_prob", "degenerate", "below-float32-eps", V, "keep_prob", keep_prob=1e-50, dtype=np.float32)
     bad("check_keep_prob", "dtype", "dtype-int", T, "dtype", dtype=np.int64)
-    bad("dropout_forward", "degenerate", "keep_prob-1e-300", V, "keep_prob", keep_prob=1e-300)
+    bad("dropout_forward", "degenerate", "keep_prob-1e-300", V, "keep_prob", keep_prob=1e-300,
+        match="keep_prob = 1e-300 is below")
+    bad("dropout_forward", "degenerate", "keep_prob-1e-50-float32", V, "keep_prob", A=Z.astype(f32), keep_prob=1e-50,
+        match="machine epsilon")
+    bad("dropout_backward", "degenerate", "keep_prob-1e-50-float32", V, "keep_prob", dA=dA.astype(f32),
+        D=D.astype(f32), keep_prob=1e-50, match="machine epsilon")
     bad("dropout_mask", "type", "shape-int", T, "shape", shape=5)
     bad("dropout_mask", "degenerate", "shape-negative", V, "shape", shape=(4, -1))
     bad("dropout_mask", "type", "shape-float", T, "shape", shape=(4, 2.5))
     bad("dropout_mask", "bool", "shape-True", T, "shape", shape=(True, 3))
     bad("dropout_mask", "dtype", "dtype-bool", T, "dtype", dtype=bool)
     for fname in ("dropout_mask", "dropout_forward"):
-        bad(fname, "rng", "None", T, "rng", rng=None)
-        bad(fname, "rng", "seed", T, "rng", rng=3)
-        bad(fname, "rng", "global-module", T, "rng", rng=np.random)
-    bad("dropout_forward", "nan-array", "A-nan", V, "A", A=perturb(Z, "nan"))
-    bad("dropout_forward", "dtype", "A-int", T, "A", A=Z.astype(int))
-    bad("dropout_forward", "subclass", "A-matrix", T, "A", A=_matrix(Z))
+        for what, rng in (("None", None), ("seed", 3), ("global-module", np.random)):
+            bad(fname, "rng", what, T, "rng", rng=rng, match="numpy.random.Generator")
+    bad("dropout_forward", "nan-array", "A-nan", V, "A", A=perturb(Z, "nan"), match="A contains 1 non-finite")
+    bad("dropout_forward", "dtype", "A-int", T, "A", A=Z.astype(int), match="A has dtype int64")
+    bad("dropout_forward", "subclass", "A-matrix", T, "A", A=_matrix(Z), match=f"A is a .*{SUB}")
     bad("dropout_forward", "list", "A-list", T, "A", A=Z.tolist())
     bad("dropout_forward", "0-d/empty", "A-flat", V, "A", A=Z[0])
     bad("dropout_forward", "0-d/empty", "m=0", V, "A", A=Z[:, :0])
-    bad("dropout_backward", "mixed", "D-float32", T, "D", D=D.astype(f32))
-    bad("dropout_backward", "dtype", "D-bool", T, "D", D=D > 0)
-    bad("dropout_backward", "shape", "D-column-broadcasts", V, "D", D=D[:, :1])
-    bad("dropout_backward", "degenerate", "D-over-keep_prob", V, "D", D=D / 0.5)
+    bad("dropout_backward", "mixed", "D-float32", T, "D", D=D.astype(f32), match="D has dtype float32")
+    bad("dropout_backward", "dtype", "D-bool", T, "D", D=D > 0, match="D has dtype bool")
+    bad("dropout_backward", "dtype", "D-int", T, "D", D=D.astype(int), match="D has dtype int64")
+    bad("dropout_backward", "shape", "D-column-broadcasts", V, "D", D=D[:, :1], match=r"D has shape \(4, 1\)")
+    bad("dropout_backward", "degenerate", "D-over-keep_prob", V, "D", D=D / 0.5, match="not D / keep_prob")
     bad("dropout_backward", "subclass", "D-masked", T, "D", D=_masked(D))
-    bad("dropout_backward", "list", "D-list", T, "D", D=D.tolist())
+    bad("dropout_backward", "list", "D-list", T, "D", D=D.tolist(), match="D must be the numpy mask")
     bad("dropout_backward", "nan-array", "D-nan", V, "D", D=perturb(D, "nan"))
     bad("dropout_backward", "nan-array", "dA-inf", V, "dA", dA=perturb(dA, "inf"))
 
@@ -814,22 +871,25 @@ def _build() -> None:
                          ("elastic_net_gradient", ("lambd1", "lambd2")),
                          ("compute_cost_with_elastic_net", ("lambd1", "lambd2"))):
         for name in names:
-            bad(fname, "degenerate", f"{name}-negative", V, name, **{name: -0.5})
-            bad(fname, "nan-hyper", f"{name}-nan", V, name, **{name: np.nan})
-            bad(fname, "bool", f"{name}-True", T, name, **{name: True})
-            bad(fname, "type", f"{name}-str", T, name, **{name: "0.5"})
+            finite, real = f"{name} must be a finite number >= 0", f"{name} must be a real number"
+            for value, kind, what, exc, match in ((-0.5, "degenerate", "negative", V, finite),
+                                                  (np.nan, "nan-hyper", "nan", V, finite),
+                                                  (True, "bool", "True", T, real), ("0.5", "type", "str", T, real),
+                                                  (np.array([0.7]), "type", "1-element-array", T, real)):
+                bad(fname, kind, f"{name}-{what}", exc, name, match=match, **{name: value})
     for fname in ("l2_regularization_cost", "l2_regularization_gradient", "elastic_net_cost", "elastic_net_gradient"):
-        bad(fname, "degenerate", "m-0", V, "m", m=0)
+        bad(fname, "degenerate", "m-0", V, "m", m=0, match="m must be the number of examples")
         bad(fname, "bool", "m-True", T, "m", m=True)
         bad(fname, "type", "m-float", T, "m", m=5.0)
     for fname in ("l2_regularization_gradient", "elastic_net_gradient", "apply_max_norm"):
         bad(fname, "nan-array", "W-nan", V, "W", W=perturb(W, "nan"))
-        bad(fname, "dtype", "W-int", T, "W", W=W.astype(int))
+        bad(fname, "dtype", "W-int", T, "W", W=W.astype(int), match="W has dtype int64")
         bad(fname, "subclass", "W-masked", T, "W", W=_masked(W))
-        bad(fname, "0-d/empty", "W-flat", V, "W", W=W[0])
+        bad(fname, "0-d/empty", "W-flat", V, "W", W=W[0], match="W must be 2-D")
         bad(fname, "list", "W-list", T, "W", W=W.tolist())
     for fname in ("l2_regularization_cost", "elastic_net_cost", "max_norm_parameters"):
         bad(fname, "container", "int-keys", T, "parameters", parameters={1: W})
+        bad(fname, "container", "missing-b1", V, "parameters", parameters={"W1": W}, match="keys W1, b1")
         bad_at(fname, "nan-array", "W2-inf", V, "W2", "parameters/W2", perturb(P["W2"], "inf"))
     for fname in ("compute_cost_with_regularization", "compute_cost_with_elastic_net"):
         bad(fname, "mixed", "AL-float32-parameters-float64", T, "AL", AL=AL.astype(f32), Y=Y.astype(f32))
@@ -837,66 +897,87 @@ def _build() -> None:
         bad(fname, "degenerate", "Y-2", V, "Y", Y=Y * 2)
         bad(fname, "name", "output-relu", V, "output_activation", output_activation="relu")
         bad(fname, "container", "parameters-list", T, "parameters", parameters=[W])
-    for c, kind, what, exc in ((0.0, "degenerate", "0", V), (-1.0, "degenerate", "negative", V),
-                               (np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
-                               (True, "bool", "True", T), ("1", "type", "str", T),
-                               (None, "type", "None", T)):
-        bad("apply_max_norm", kind, f"c-{what}", exc, "c", c=c)
-        bad("max_norm_parameters", kind, f"c-{what}", exc, "c", c=c)
+    finite, real = r"c \(the max-norm\) must be a finite number > 0", r"c \(the max-norm\) must be a real number"
+    for c, kind, what, exc, match in ((0.0, "degenerate", "0", V, finite), (-1.0, "degenerate", "negative", V, finite),
+                                      (np.nan, "nan-hyper", "nan", V, finite), (np.inf, "nan-hyper", "inf", V, finite),
+                                      (True, "bool", "True", T, real), ("1", "type", "str", T, real),
+                                      (None, "type", "None", T, real)):
+        bad("apply_max_norm", kind, f"c-{what}", exc, "c", c=c, match=match)
+        bad("max_norm_parameters", kind, f"c-{what}", exc, "c", c=c, match=match)
     for eps, kind, what, exc in ((-1e-7, "degenerate", "negative", V), (np.nan, "nan-hyper", "nan", V),
                                  (True, "bool", "True", T)):
-        bad("apply_max_norm", kind, f"eps-{what}", exc, "eps", eps=eps)
+        bad("apply_max_norm", kind, f"eps-{what}", exc, "eps", eps=eps, match="eps must be")
 
     # ---------------------------------------------------------------- training loops
     for n, kind, what, exc in ((-1, "degenerate", "negative", V), (True, "bool", "True", T),
                                (2.0, "type", "float", T), ("3", "type", "str", T)):
-        bad("train", kind, f"num_iterations-{what}", exc, "num_iterations", num_iterations=n)
-        bad("train_with_early_stopping", kind, f"max_iterations-{what}", exc, "max_iterations", max_iterations=n)
+        bad("train", kind, f"num_iterations-{what}", exc, "num_iterations", num_iterations=n,
+            match="num_iterations must be")
+        bad("train_with_early_stopping", kind, f"max_iterations-{what}", exc, "max_iterations", max_iterations=n,
+            match="max_iterations must be")
     for fname in ("train", "train_with_early_stopping"):
-        for lr, kind, what, exc in ((-0.1, "degenerate", "negative", V), (np.nan, "nan-hyper", "nan", V),
-                                    (True, "bool", "True", T)):
+        no_iterations = {"num_iterations" if fname == "train" else "max_iterations": 0}
+        for lr, kind, what, exc, match in ((-0.1, "degenerate", "negative", V, "learning_rate must be > 0"),
+                                           (np.nan, "nan-hyper", "nan", V, "learning_rate"),
+                                           (True, "bool", "True", T, "learning_rate")):
             bad(fname, kind, f"learning_rate-{what}", exc, "learning_rate", learning_rate=lr)
             bad(fname, kind, f"zero-iterations-learning_rate-{what}", exc, "learning_rate", learning_rate=lr,
-                **{"num_iterations" if fname == "train" else "max_iterations": 0})
+                match=match, **no_iterations)
+        bad(fname, "degenerate", "zero-iterations-Y-2", V, "Y", Y=Y * 2, match="Y must contain only 0 and 1",
+            **no_iterations)
+        bad(fname, "shape", "zero-iterations-X-features", V, "X", X=X[:2], match=r"X has shape \(2, 5\)",
+            **no_iterations)
         bad(fname, "shape", "X-transposed", V, "X", X=X.T)
         bad(fname, "degenerate", "Y-2", V, "Y", Y=Y * 2)
         bad(fname, "shape", "Y-broadcasts", V, "Y", Y=Y[:, :1])
-        bad(fname, "list", "X-list", T, "X", X=X.tolist())
-        bad(fname, "list", "Y-list", T, "Y", Y=Y.tolist())
-        bad(fname, "container", "parameters-list", T, "parameters", parameters=[W, b])
+        bad(fname, "list", "X-list", T, "X", X=X.tolist(), match="X must be")
+        bad(fname, "list", "Y-list", T, "Y", Y=Y.tolist(), match="Y must be")
+        bad(fname, "container", "parameters-list", T, "parameters", parameters=[W, b],
+            match="parameters must be a dict")
         bad(fname, "container", "parameters-int-keys", T, "parameters", parameters={1: W})
         bad(fname, "type", "activations-str", T, "activations", activations="relu")
         bad(fname, "name", "output-relu", V, "output_activation", output_activation="relu")
-        bad(fname, "degenerate", "lambd-negative", V, "lambd", lambd=-1.0)
+        bad(fname, "degenerate", "lambd-negative", V, "lambd", lambd=-1.0, match="lambd must be")
         bad(fname, "degenerate", "keep_prob-0", V, "keep_prob", keep_prob=0.0, rng=np.random.default_rng(2))
-        bad(fname, "rng", "dropout-without-rng", T, "rng", keep_prob=0.5, rng=None)
+        bad(fname, "degenerate", "keep_prob-1.2", V, "keep_prob", keep_prob=1.2, match="keep_prob must lie")
+        bad(fname, "rng", "dropout-without-rng", T, "rng", keep_prob=0.5, rng=None, match="needs rng")
         bad(fname, "rng", "unused-seed-as-rng", T, "rng", keep_prob=1.0, rng=7)
-        bad(fname, "degenerate", "max_norm-0", V, "max_norm", max_norm=0.0)
+        bad(fname, "degenerate", "max_norm-0", V, "max_norm", max_norm=0.0,
+            match="max_norm must be None or a number c > 0")
         bad(fname, "nan-hyper", "max_norm-nan", V, "max_norm", max_norm=np.nan)
         bad(fname, "bool", "max_norm-True", T, "max_norm", max_norm=True)
         bad(fname, "type", "max_norm-str", T, "max_norm", max_norm="3")
         bad_at(fname, "nan-array", "W1-nan", V, "W1", "parameters/W1", perturb(W, "nan"))
         bad(fname, "mixed", "X-float32", T, "X", X=X.astype(f32))
-    # a rejected call after its rng was passed: the generator must not have advanced (checked for every case)
-    bad("train", "degenerate", "Y-2-with-dropout", V, "Y", Y=Y * 2, keep_prob=0.5, rng=np.random.default_rng(4))
+    # a rejected call after its rng was passed: the generator must not have advanced (checked for every case),
+    # though a GD step would reach these checks only after its first draw
+    def dropout() -> dict:
+        return {"keep_prob": 0.5, "rng": np.random.default_rng(4)}
+
+    for fname in ("train", "train_with_early_stopping"):
+        bad(fname, "degenerate", "learning_rate-negative-with-dropout", V, "learning_rate", learning_rate=-0.1,
+            **dropout())
+    bad("train", "degenerate", "Y-2-with-dropout", V, "Y", Y=Y * 2, **dropout())
+    bad("train", "name", "output-relu-with-dropout", V, "output_activation", output_activation="relu", **dropout())
     es = "train_with_early_stopping"
     bad(es, "shape", "X_val-transposed", V, "X_val", X_val=X[:, :4].T)
-    bad(es, "mixed", "X_val-float32", T, "X_val", X_val=X[:, :4].astype(f32))
+    bad(es, "mixed", "X_val-float32", T, "X_val", X_val=X[:, :4].astype(f32), match="mixed dtypes")
+    bad(es, "shape", "X_val-features", V, "X_val", X_val=X[:2, :4], match=r"X_val has shape \(2, 4\)")
     bad(es, "list", "X_val-list", T, "X_val", X_val=X[:, :4].tolist())
-    bad(es, "degenerate", "Y_val-2", V, "Y_val", Y_val=Y[:, :4] * 2)
+    bad(es, "degenerate", "Y_val-2", V, "Y_val", Y_val=Y[:, :4] * 2, match="Y_val must")
     bad(es, "shape", "Y_val-of-X", V, "Y_val", Y_val=Y)
-    bad(es, "list", "Y_val-list", T, "Y_val", Y_val=Y[:, :4].tolist())
-    bad(es, "degenerate", "patience-0", V, "patience", patience=0)
+    bad(es, "list", "Y_val-list", T, "Y_val", Y_val=Y[:, :4].tolist(), match="Y_val")
+    bad(es, "degenerate", "patience-0", V, "patience", patience=0, match="patience must be a positive integer")
+    bad(es, "type", "patience-float", V, "patience", patience=1.5, match="patience must be")
     bad(es, "bool", "patience-True", V, "patience", patience=True)
-    bad(es, "degenerate", "Y_val-2-with-dropout", V, "Y_val", Y_val=Y[:, :4] * 2, keep_prob=0.5,
-        rng=np.random.default_rng(4))
+    bad(es, "degenerate", "Y_val-2-with-dropout", V, "Y_val", Y_val=Y[:, :4] * 2, **dropout())
 
     # ---------------------------------------------------------------- gradient checking
     theta = d["theta"]
     bad("dictionary_to_vector", "container", "int-keys", T, "parameters", parameters={1: W, 2: b})
     bad("dictionary_to_vector", "container", "list", T, "parameters", parameters=[W, b])
     bad_at("dictionary_to_vector", "nan-array", "b1-nan", V, "b1", "parameters/b1", perturb(b, "nan"))
-    bad("vector_to_dictionary", "shape", "theta-short", V, "theta", theta=theta[:3])
+    bad("vector_to_dictionary", "shape", "theta-short", V, "theta", theta=theta[:3], match="theta has 3 entries")
     bad("vector_to_dictionary", "shape", "theta-row", V, "theta", theta=theta.T)
     bad("vector_to_dictionary", "nan-array", "theta-nan", V, "theta", theta=perturb(theta, "nan"))
     bad("vector_to_dictionary", "dtype", "theta-int", T, "theta", theta=theta.astype(int))
@@ -910,11 +991,13 @@ def _build() -> None:
     bad_at("gradients_to_vector", "shape", "dW1-transposed", V, "dW1", "grads/dW1", G["dW1"].T)
     bad_at("gradients_to_vector", "nan-array", "db1-nan", V, "db1", "grads/db1", perturb(G["db1"], "nan"))
     bad_at("gradients_to_vector", "subclass", "dW2-masked", T, "dW2", "grads/dW2", _masked(G["dW2"]))
-    for eps, kind, what, exc in ((0, "degenerate", "0", V), (-1e-5, "degenerate", "negative", V),
-                                 (np.nan, "nan-hyper", "nan", V), (True, "bool", "True", T),
-                                 ("1e-5", "type", "str", T)):
+    for eps, kind, what, exc, match in ((0, "degenerate", "0", V, "epsilon must be > 0"),
+                                        (-1e-5, "degenerate", "negative", V, "epsilon must be > 0"),
+                                        (np.nan, "nan-hyper", "nan", V, "epsilon"),
+                                        (True, "bool", "True", T, "epsilon"),
+                                        ("1e-5", "type", "str", T, "epsilon")):
         for fname in ("centered_difference", "numerical_gradients", "gradient_check"):
-            bad(fname, kind, f"epsilon-{what}", exc, "epsilon", epsilon=eps)
+            bad(fname, kind, f"epsilon-{what}", exc, "epsilon", epsilon=eps, match=match)
     bad("centered_difference", "type", "J-not-callable", T, "J", J=3.0)
     bad("numerical_gradients", "type", "J-not-callable", T, "J", J=None)
     bad("centered_difference", "list", "theta-list", T, "theta", theta=[1.0, 2.0])
@@ -927,7 +1010,8 @@ def _build() -> None:
     bad("relative_difference", "dtype", "grad-int", T, "grad", grad=W.astype(int))
     bad("relative_difference", "subclass", "grad-masked", T, "grad", grad=_masked(W))
     bad("relative_difference", "bool", "grad-True", T, "grad", grad=True, gradapprox=1.0)
-    bad("gradient_check", "container", "grads-missing-dW2", V, "grads", grads=_without(G, "dW2"))
+    bad("gradient_check", "container", "grads-missing-dW2", V, "grads", grads=_without(G, "dW2"),
+        match=r"grads is missing \['dW2'\]")
     bad("gradient_check", "container", "grads-None-entries", T, "dW1", grads=_entry(G, dW1=None))
     bad("gradient_check", "shape", "grads-dW1-transposed", V, "dW1", grads=_entry(G, dW1=G["dW1"].T))
     bad("gradient_check", "nan-array", "grads-db2-nan", V, "db2", grads=_entry(G, db2=perturb(G["db2"], "nan")))
@@ -948,16 +1032,17 @@ def _build() -> None:
         bad(fname, "list", "AL-list", T, "AL", AL=al.tolist())
         bad(fname, "0-d/empty", "AL-flat", V, "AL", AL=al[0])
         bad(fname, "0-d/empty", "m=0", V, "AL", AL=al[:, :0])
-    bad("predict_binary", "shape", "softmax-output", V, "AL", AL=ALs)
-    bad("predict_multiclass", "shape", "binary-output", V, "AL", AL=AL)
-    for t, kind, what, exc in ((np.nan, "nan-hyper", "nan", V), (np.inf, "nan-hyper", "inf", V),
-                               ("0.5", "type", "str", T), (True, "bool", "True", T),
-                               (None, "type", "None", T)):
-        bad("predict_binary", kind, f"threshold-{what}", exc, "threshold", threshold=t)
+    bad("predict_binary", "shape", "softmax-output", V, "AL", AL=ALs, match="binary output is")
+    bad("predict_multiclass", "shape", "binary-output", V, "AL", AL=AL, match="at least 2 rows")
+    finite, real = "threshold must be a finite", "threshold must be a real number"
+    for t, kind, what, exc, match in ((np.nan, "nan-hyper", "nan", V, finite), (np.inf, "nan-hyper", "inf", V, finite),
+                                      ("0.5", "type", "str", T, real), (True, "bool", "True", T, real),
+                                      (None, "type", "None", T, real)):
+        bad("predict_binary", kind, f"threshold-{what}", exc, "threshold", threshold=t, match=match)
     pred = d["pred"]
     for fname in ("accuracy", "confusion_counts", "precision_recall_f1", "precision", "recall", "f1_score"):
         bad(fname, "dtype", "y_pred-float", T, "y_pred", y_pred=pred.astype(float))
-        bad(fname, "shape", "y_true-short", V, "y_true", y_true=labels[:4])
+        bad(fname, "shape", "y_true-short", V, "y_true", y_true=labels[:4], match="4 labels but y_pred has 5")
         bad(fname, "list", "y_true-list", T, "y_true", y_true=labels.tolist())
         bad(fname, "subclass", "y_true-masked", T, "y_true", y_true=_masked(labels))
     bad("accuracy", "subclass", "y_pred-matrix", T, "y_pred", y_pred=_matrix(pred[None, :]))
@@ -978,6 +1063,10 @@ def _build() -> None:
     bad("precision", "bool", "labels-bool", T, "labels", labels=[True, False])
     bad("recall", "name", "average-None", V, "average", average=None)
     bad("f1_score", "type", "labels-int", T, "labels", labels=3)
+    bad("accuracy", "dtype", "y_true-float", T, "y_true", y_true=labels.astype(float), match="astype")
+    bad("recall", "degenerate", "binary-with-class-2", V, "average", y_true=labels * 2, match="average='binary'")
+    bad("recall", "degenerate", "zero_division-0.5", V, "zero_division", zero_division=0.5, match="zero_division")
+    bad("f1_score", "name", "average-micro", V, "average", average="micro", match="'binary' or 'macro'")
 
     # ---------------------------------------------------------------- parity networks
     for fname in ("parity_inputs", "deep_parity_network", "shallow_parity_network", "counting_parity_network"):
@@ -1000,16 +1089,24 @@ def _build() -> None:
         bad(fname, "container", "list", T, "parameters", parameters=[W, b])
 
     # ---------------------------------------------------------------- optimizers.py (another engineer's)
-    bad("random_mini_batches", "degenerate", "size-0", V, "mini_batch_size", mini_batch_size=0)
-    bad("random_mini_batches", "bool", "size-True", T, "mini_batch_size", mini_batch_size=True)
-    bad("random_mini_batches", "type", "size-float", T, "mini_batch_size", mini_batch_size=2.0)
+    def legacy() -> dict:
+        """No seed, the caller's RandomState instead: a rejected call must not draw from it."""
+        return {"seed": None, "rng": np.random.RandomState(4)}
+
+    bad("random_mini_batches", "degenerate", "size-0", V, "mini_batch_size", mini_batch_size=0,
+        match="mini_batch_size", **legacy())
+    bad("random_mini_batches", "bool", "size-True", T, "mini_batch_size", mini_batch_size=True, **legacy())
+    bad("random_mini_batches", "type", "size-float", T, "mini_batch_size", mini_batch_size=2.0,
+        match="mini_batch_size", **legacy())
     bad("random_mini_batches", "degenerate", "seed-negative", T, "seed", seed=-1)
-    bad("random_mini_batches", "rng", "seed-and-rng", T, "rng", rng=np.random.default_rng(1))
+    bad("random_mini_batches", "rng", "seed-and-rng", T, "rng", rng=np.random.default_rng(1),
+        match="exactly one of seed")
     bad("random_mini_batches", "rng", "rng-not-a-generator", T, "rng", seed=None, rng=3)
-    bad("random_mini_batches", "shape", "Y-short", V, "Y", Y=Y[:, :4])
-    bad("random_mini_batches", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"))
-    bad("random_mini_batches", "list", "Y-list", T, "Y", Y=Y.tolist())
-    bad("random_mini_batches", "subclass", "Y-masked", T, "Y", Y=_masked(Y))
+    bad("random_mini_batches", "shape", "Y-short", V, "Y", Y=Y[:, :4], match="Y has shape", **legacy())
+    bad("random_mini_batches", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"), **legacy())
+    bad("random_mini_batches", "list", "X-list", T, "X", X=[[1.0]], match="X must be", **legacy())
+    bad("random_mini_batches", "list", "Y-list", T, "Y", Y=Y.tolist(), **legacy())
+    bad("random_mini_batches", "subclass", "Y-masked", T, "Y", Y=_masked(Y), **legacy())
     for fname in ("initialize_velocity", "initialize_rmsprop", "initialize_adam"):
         bad(fname, "container", "int-keys", T, "parameters", parameters={1: W})
         bad(fname, "container", "list", T, "parameters", parameters=[W])
@@ -1020,63 +1117,112 @@ def _build() -> None:
         bad(fname, "container", "grads-missing-db1", V, "grads", grads=_without(G, "db1"))
         bad_at(fname, "shape", "dW1-transposed", V, "grads", "grads/dW1", G["dW1"].T)
         bad_at(fname, "nan-array", "db2-nan", V, "grads", "grads/db2", perturb(G["db2"], "nan"))
-        bad_at(fname, "mixed", "dW2-float32", T, "grads", "grads/dW2", G["dW2"].astype(f32))
+        bad_at(fname, "mixed", "dW2-float32", T, "grads", "grads/dW2", G["dW2"].astype(f32), match="mixed dtypes")
         for state in states:
             bad(fname, "container", f"{state}-extra-key", V, state, **{state: _entry(G, dA0=X)})
         bad(fname, "degenerate", "learning_rate-0", V, "learning_rate", learning_rate=0.0)
         bad(fname, "bool", "learning_rate-True", T, "learning_rate", learning_rate=True)
         bad(fname, "nan-hyper", "learning_rate-nan", V, "learning_rate", learning_rate=np.nan)
-    bad("update_parameters_with_momentum", "degenerate", "beta-1", V, "beta", beta=1.0)
+    bad("update_parameters_with_momentum", "degenerate", "beta-1", V, "beta", beta=1.0, match="beta")
+    bad_at("update_parameters_with_momentum", "shape", "v-dW1-transposed", V, "v", "v/dW1", G["dW1"].T,
+           match="dW1")
     bad("update_parameters_with_momentum", "bool", "beta-True", T, "beta", beta=True)
     bad("update_parameters_with_rmsprop", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0)
-    bad("update_parameters_with_adam", "degenerate", "t-0", V, "t", t=0)
+    bad("update_parameters_with_adam", "degenerate", "t-0", V, "t", t=0, match="t must be >= 1")
+    bad("update_parameters_with_adam", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0, match="epsilon")
     bad("update_parameters_with_adam", "bool", "t-True", T, "t", t=True)
     bad("update_parameters_with_adam", "type", "t-float", T, "t", t=2.0)
     bad("update_parameters_with_adam", "nan-hyper", "beta2-inf", V, "beta2", beta2=np.inf)
     for fname in ("update_lr", "schedule_lr_decay"):
         bad(fname, "degenerate", "learning_rate0-0", V, "learning_rate0", learning_rate0=0.0)
         bad(fname, "bool", "epoch-True", T, "epoch_num", epoch_num=True)
+        bad(fname, "degenerate", "epoch-negative", T, "epoch_num", epoch_num=-1, match="epoch_num")
         bad(fname, "degenerate", "decay-negative", V, "decay_rate", decay_rate=-1.0)
         bad(fname, "nan-hyper", "decay-nan", V, "decay_rate", decay_rate=np.nan)
-    bad("schedule_lr_decay", "degenerate", "time_interval-0", V, "time_interval", time_interval=0)
-    bad("train_with_optimizer", "name", "optimizer-sgd", V, "optimizer", optimizer="sgd")
-    bad("train_with_optimizer", "degenerate", "learning_rate-negative", V, "learning_rate", learning_rate=-0.1)
-    bad("train_with_optimizer", "degenerate", "Y-2", V, "Y", Y=Y * 2)
-    bad("train_with_optimizer", "container", "parameters-int-keys", T, "parameters", parameters={1: W})
+    bad("schedule_lr_decay", "degenerate", "time_interval-0", V, "time_interval", time_interval=0,
+        match="time_interval")
+    optim = "train_with_optimizer"
+    bad(optim, "name", "optimizer-sgd", V, "optimizer", optimizer="sgd", match="optimizer must be one of")
+    bad(optim, "degenerate", "learning_rate-negative", V, "learning_rate", learning_rate=-0.1)
+    bad(optim, "degenerate", "Y-2", V, "Y", Y=Y * 2, match="binary labels")
+    bad(optim, "shape", "Y-short", V, "Y", Y=Y[:, :4], match="Y has shape")
+    bad(optim, "degenerate", "num_epochs-negative", V, "num_epochs", num_epochs=-1, match="num_epochs")
+    # zero epochs: nothing to train, and the call is checked all the same
+    bad(optim, "degenerate", "zero-epochs-mini_batch_size-0", V, "mini_batch_size", mini_batch_size=0, num_epochs=0,
+        match="mini_batch_size must be >= 1")
+    bad(optim, "degenerate", "zero-epochs-beta-1", V, "beta", optimizer="momentum", beta=1.0, num_epochs=0,
+        match="beta")
+    bad(optim, "container", "parameters-int-keys", T, "parameters", parameters={1: W})
 
     # ---------------------------------------------------------------- batchnorm.py, bn_model.py (another engineer's)
     bnZ, gamma, beta = d["bn_Z"], d["gamma"], d["beta"]
     bad("batchnorm_forward", "shape", "gamma-scalar-broadcasts", V, "gamma", gamma=gamma[:1])
+    bad("batchnorm_forward", "shape", "gamma-transposed", V, "gamma", gamma=gamma.T, match="gamma has shape")
     bad("batchnorm_forward", "0-d/empty", "gamma-flat", V, "gamma", gamma=gamma[:, 0])
     bad("batchnorm_forward", "nan-array", "Z-nan", V, "Z", Z=perturb(bnZ, "nan"))
     bad("batchnorm_forward", "mixed", "beta-float32", T, "beta", beta=beta.astype(f32))
+    bad("batchnorm_forward", "mixed", "gamma-float32", T, "gamma", gamma=gamma.astype(f32), match="mixed dtypes")
     bad("batchnorm_forward", "subclass", "Z-matrix", T, "Z", Z=_matrix(bnZ))
     bad("batchnorm_forward", "0-d/empty", "m=0", V, "Z", Z=bnZ[:, :0])
-    bad("batchnorm_forward", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0)
+    bad("batchnorm_forward", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0, match="epsilon")
     bad("batchnorm_forward", "bool", "epsilon-True", T, "epsilon", epsilon=True)
     bad("batchnorm_backward", "container", "cache-None", T, "cache", cache=None)
     bad("batchnorm_backward", "container", "cache-list", T, "cache", cache=list(d["bn_cache"]))
     bad("batchnorm_backward", "shape", "dZ_tilde-row-broadcasts", V, "dZ_tilde", dZ_tilde=d["Z5"][:1])
     bad("batchnorm_backward", "nan-array", "dZ_tilde-inf", V, "dZ_tilde", dZ_tilde=perturb(d["Z5"], "inf"))
-    bad("update_running_averages", "degenerate", "momentum-0", V, "momentum", momentum=0.0)
+    bad("update_running_averages", "degenerate", "momentum-0", V, "momentum", momentum=0.0, match="momentum")
     bad("update_running_averages", "nan-hyper", "momentum-nan", V, "momentum", momentum=np.nan)
     bad("update_running_averages", "bool", "momentum-True", T, "momentum", momentum=True)
     bad("update_running_averages", "type", "unbiased-str", T, "unbiased", unbiased="yes")
     bad("update_running_averages", "shape", "running_mean-broadcasts", V, "running_mean", running_mean=d["rm"][:1])
-    bad("batchnorm_inference", "degenerate", "running_var-negative", V, "running_var", running_var=-d["rv"])
+    one_example = nn.batchnorm_forward(bnZ[:, :1], gamma, beta)[1]
+    bad("update_running_averages", "0-d/empty", "unbiased-m=1", V, "unbiased", cache=one_example, unbiased=True,
+        match="m >= 2")
+    bad("batchnorm_inference", "degenerate", "running_var-negative", V, "running_var", running_var=-d["rv"],
+        match="running_var must be >= 0")
     bad("batchnorm_inference", "shape", "running_mean-row", V, "running_mean", running_mean=d["rm"].T)
     bad("batchnorm_inference", "nan-array", "Z-nan", V, "Z", Z=perturb(bnZ, "nan"))
     bad("batchnorm_layers", "container", "int-keys", T, "parameters", parameters={1: W})
     bad("initialize_bn_parameters", "rng", "None", T, "rng", rng=None)
     bad("initialize_bn_parameters", "degenerate", "layer_dims-zero", V, "layer_dims", layer_dims=[3, 0, 1])
+    bad("initialize_bn_parameters", "degenerate", "batchnorm-layer-0", V, "batchnorm", batchnorm=[0],
+        match="batchnorm must list layer numbers",
+        xfail="bn_model.py draws W[l] from rng before it checks batchnorm (the generator advances)")
     bad("initialize_running_averages", "container", "list", T, "parameters", parameters=[W])
     bad("bn_model_forward", "shape", "X-transposed", V, "X", X=X.T)
     bad("bn_model_forward", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"))
     bad("bn_model_forward", "degenerate", "epsilon-0", V, "epsilon", epsilon=0.0)
+    P_bn = d["P_bn"]
+    bad("bn_model_forward", "container", "b1-and-gamma1", V, "b1", parameters=_entry(P_bn, b1=b),
+        match="has b1 and gamma1")
+    bad("bn_model_forward", "container", "missing-beta1", V, "parameters", parameters=_without(P_bn, "beta1"),
+        match="missing")
+    bad_at("bn_model_forward", "shape", "gamma1-transposed", V, "gamma1", "parameters/gamma1", gamma.T,
+           match="gamma1 has shape")
+    bad_at("bn_model_forward", "mixed", "beta1-float32", T, "beta1", "parameters/beta1", beta.astype(f32),
+           match="mixed dtypes")
+    bad("bn_model_forward", "container", "running-missing-var1", V, "running", running={"mean1": d["rm"]},
+        match="running must have keys")
     bad("bn_model_backward", "container", "caches-None", T, "caches", caches=None)
     bad("bn_model_backward", "degenerate", "Y-2", V, "Y", Y=Y * 2)
+    bad("bn_model_backward", "container", "caches-of-test-time", V, "caches",
+        caches=nn.bn_model_forward(X, P_bn, running=nn.initialize_running_averages(P_bn))[1],
+        match="no backward at test time")
+    bad("bn_model_backward", "container", "caches-not-BNLayerCache", T, "caches", caches=[((X, W, None), X)],
+        match="BNLayerCache")
     bad("update_model_running_averages", "degenerate", "momentum-0", V, "momentum", momentum=0.0)
     bad("update_model_running_averages", "container", "caches-None", T, "caches", caches=None)
 
 
+def _build_batchnorm_optimizers() -> None:
+    """Cases found by mutmut's survivors in batchnorm.py, bn_model.py and optimizers.py."""
+
+
+def _build_gradient_check_logistic_metrics() -> None:
+    """Cases found by mutmut's survivors in gradient_check.py, logistic.py, logit_costs.py,
+    metrics.py and parity.py."""
+
+
 _build()
+_build_batchnorm_optimizers()
+_build_gradient_check_logistic_metrics()

@@ -1,8 +1,9 @@
 """Bad input, over the whole public API of scratch_nn: the table of ``tests/bad_inputs.py`` and wrong
 inputs that hypothesis draws from the right ones.
 
-Each case must raise exactly its exception type, with a message that names the argument, and leave
-everything as it was: every argument (compared with a deep copy taken before the call: arrays to
+Each case must raise exactly its exception type, with a message that names the argument (and says
+what its ``match`` asks), warn of nothing, and leave everything as it was (``assert_rejected`` of
+``tests/checks.py``): every argument (compared with a deep copy taken before the call: arrays to
 the bit, with their dtype, shape and class; dicts with their keys in order; lists and tuples), the
 state of every ``numpy.random.Generator`` and ``RandomState`` among them, and NumPy's legacy global
 random state. Cases of another engineer's files that fail today are ``xfail(strict=True)``: they
@@ -11,8 +12,6 @@ turn red the day they pass, so that the mark is removed.
 
 from __future__ import annotations
 
-import copy
-import re
 import warnings
 from typing import Any
 
@@ -35,69 +34,7 @@ from .bad_inputs import (
     perturb,
     right_calls,
 )
-
-
-def names_argument(message: str, name: str) -> bool:
-    """``name`` appears in ``message`` as a word of its own (``W1`` in "W1 has", not in "dW1 has")."""
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message) is not None
-
-
-def same(before: Any, after: Any, where: str = "arguments") -> None:
-    """``after`` is what ``before`` (a deep copy taken before the call) was."""
-    assert type(before) is type(after), f"{where}: {type(before).__name__} became {type(after).__name__}"
-    if isinstance(before, np.ndarray):
-        assert before.shape == after.shape and before.dtype == after.dtype, f"{where}: shape or dtype changed"
-        if before.dtype.kind in "fc":
-            assert np.array_equal(before, after, equal_nan=True), f"{where}: values changed"
-        else:
-            assert np.array_equal(before, after), f"{where}: values changed"
-        if isinstance(before, np.ma.MaskedArray):
-            assert np.array_equal(np.ma.getmaskarray(before), np.ma.getmaskarray(after)), f"{where}: mask changed"
-    elif isinstance(before, np.random.Generator):
-        assert before.bit_generator.state == after.bit_generator.state, f"{where}: the Generator was drawn from"
-    elif isinstance(before, np.random.RandomState):
-        b, a = before.get_state(), after.get_state()
-        assert np.array_equal(b[1], a[1]) and b[2:] == a[2:], f"{where}: the RandomState was drawn from"
-    elif isinstance(before, dict):
-        assert list(before) == list(after), f"{where}: keys changed"
-        for k in before:
-            same(before[k], after[k], f"{where}[{k!r}]")
-    elif isinstance(before, (list, tuple)):
-        assert len(before) == len(after), f"{where}: length changed"
-        for i, (x, y) in enumerate(zip(before, after, strict=True)):
-            same(x, y, f"{where}[{i}]")
-    elif isinstance(before, float) and before != before:
-        assert after != after, f"{where}: NaN changed"
-    elif isinstance(before, (int, float, str, bytes, bool, type(None), np.generic)):
-        assert before == after, f"{where}: {before!r} became {after!r}"
-
-
-def _legacy_state() -> tuple:
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
-    return name, keys.copy(), pos, has_gauss, gauss
-
-
-def assert_rejected(func: Any, args: tuple, kwargs: dict, exc: type[Exception] | tuple, names: tuple[str, ...],
-                    match: str = "") -> None:
-    """The call raises ``exc`` (exactly that type, or one of a tuple), its message names one of ``names``,
-    and nothing changed (arguments, generators, NumPy's global state)."""
-    before = copy.deepcopy((args, kwargs), {id(np.random): np.random})  # (a module is passed as itself)
-    legacy = _legacy_state()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a rejected call warns of nothing (no arithmetic was done)
-        with pytest.raises(Exception) as info:  # the exact type is asserted below
-            func(*args, **kwargs)
-    allowed = exc if isinstance(exc, tuple) else (exc,)
-    message = str(info.value)
-    assert info.type in allowed, f"{info.type.__name__} ({message}), expected {[e.__name__ for e in allowed]}"
-    assert any(names_argument(message, n) for n in names), f"the message does not name {names}: {message}"
-    if match:
-        assert re.search(match, message), f"the message does not match {match!r}: {message}"
-    same(before, (args, kwargs))
-    after = _legacy_state()
-    assert legacy[0] == after[0] and np.array_equal(legacy[1], after[1]) and legacy[2:] == after[2:], (
-        "NumPy's global random state changed"
-    )
+from .checks import assert_rejected
 
 
 def _param(case: Case) -> Any:
@@ -135,6 +72,12 @@ def test_the_table_covers_every_class_of_issue_12() -> None:
                    "broadcasts", "transposed", "float32", "float16", "complex", "zero-iterations",
                    "unused-rng", "with-dropout"):
         assert member in ids, f"no case with {member!r}"
+
+
+def test_every_case_has_an_id_of_its_own() -> None:
+    """One case per wrong call: a case added twice (or two meant to differ) shows here."""
+    ids = [c.id for c in CASES]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))

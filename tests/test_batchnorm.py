@@ -1,5 +1,5 @@
 """Batch normalization (issue 13): BatchNorm1d's running variance against the notes' (the exact
-difference m/(m - 1)), bad input, and the planted mistakes."""
+difference m/(m - 1)) and the planted mistakes; bad input is in tests/bad_inputs.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from torch_reference.batchnorm import BN_EPS, BN_MOMENTUM, torch_batchnorm
 from torch_reference.layout import bias_from_torch, to_rows
 from torch_reference.tolerance import batchnorm_statistics_bounds, moving_average_bound, tolerance
 
-from .mutants import caught, mutant
+from .checks import planted_bugs_test
 
 
 def _case(rng, n=3, m=6, dtype=np.float64):
@@ -73,24 +73,6 @@ def test_dtype_preserved_and_inputs_untouched(np_dtype):
     np.testing.assert_equal((Z, gamma, beta, dZt), before)
 
 
-def test_bad_input_is_rejected():
-    rng = np.random.default_rng(0)
-    Z, gamma, beta = _case(rng)
-    with pytest.raises(ValueError, match="gamma has shape"):
-        nn_.batchnorm_forward(Z, gamma.T, beta)
-    with pytest.raises(TypeError, match="mixed dtypes"):
-        nn_.batchnorm_forward(Z, gamma.astype(np.float32), beta)
-    with pytest.raises(ValueError, match="epsilon"):
-        nn_.batchnorm_forward(Z, gamma, beta, 0.0)
-    _, cache = nn_.batchnorm_forward(Z[:, :1], gamma, beta)
-    with pytest.raises(ValueError, match="m >= 2"):
-        nn_.update_running_averages(np.zeros_like(gamma), np.ones_like(gamma), cache, unbiased=True)
-    with pytest.raises(ValueError, match="momentum"):
-        nn_.update_running_averages(np.zeros_like(gamma), np.ones_like(gamma), cache, 0.0)
-    with pytest.raises(ValueError, match="running_var must be >= 0"):
-        nn_.batchnorm_inference(Z, gamma, beta, np.zeros_like(gamma), -np.ones_like(gamma))
-
-
 # ----------------------------------------------------------------------- planted mistakes
 def _forward_wrong_axis(Z, gamma, beta, epsilon=1e-5):
     """Statistics per example (over the units, axis 0) instead of per unit over the m columns."""
@@ -127,6 +109,9 @@ def _running_average_weights_swapped(running_mean, running_var, cache, momentum=
     return momentum * running_mean + (1 - momentum) * mu, momentum * running_var + (1 - momentum) * var
 
 
+#: which registry cases must FAIL (assert_caught's keywords): the finite-difference entries, the L-layer model's
+FD = {"oracle": "finite differences", "fail_only": True}
+MODEL = {"variant": "L-layer", "fail_only": True}
 MUTANTS = [
     ("BN-FWD", "normalized over the wrong axis (per example)", {"batchnorm_forward": _forward_wrong_axis}),
     ("BN-FWD", "the unbiased variance in training", {"batchnorm_forward": _forward_unbiased}),
@@ -136,20 +121,8 @@ MUTANTS = [
         "momentum as the old statistic's weight",
         {"update_running_averages": _running_average_weights_swapped},
     ),
+    ("BN-BWD", "the shortcut, by finite differences alone", {"batchnorm_backward": _backward_ignores_statistics}, FD),
 ]
-
-
-@pytest.mark.parametrize(("cid", "what", "overrides"), MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
-def test_planted_bug_is_caught(cid, what, overrides):
-    assert caught(cid, mutant(**overrides)), f"{cid}: '{what}' was not caught"
-
-
-def test_shortcut_backward_is_caught_by_finite_differences_too():
-    from torch_reference.registry import entries, run_case
-
-    impl = mutant(batchnorm_backward=_backward_ignores_statistics)
-    fd = [e for e in entries() if e.id == "BN-BWD" and e.oracle_kind == "finite differences"]
-    assert fd and any(run_case(e, impl, "cpu", "float64", 0, s).status == "FAIL" for e in fd for s in e.shapes)
 
 
 # ----------------------------------------------------------------------- batch norm in the L-layer model
@@ -210,28 +183,6 @@ def test_bn_model_dtype_preserved_and_inputs_untouched(np_dtype):
     np.testing.assert_equal(case, before)
 
 
-def test_bn_model_rejects_bad_input():
-    case = _bn_case()
-    p, X, acts = case["parameters"], case["X"], case["activations"]
-    with pytest.raises(ValueError, match="has b1 and gamma1"):
-        nn_.bn_model_forward(X, {**p, "b1": np.zeros((4, 1))}, activations=acts)
-    with pytest.raises(ValueError, match="missing"):
-        nn_.bn_model_forward(X, {k: v for k, v in p.items() if k != "beta2"}, activations=acts)
-    with pytest.raises(ValueError, match="gamma1 has shape"):
-        nn_.bn_model_forward(X, {**p, "gamma1": p["gamma1"].T}, activations=acts)
-    with pytest.raises(TypeError, match="mixed dtypes"):
-        nn_.bn_model_forward(X, {**p, "beta1": p["beta1"].astype(np.float32)}, activations=acts)
-    with pytest.raises(ValueError, match="running must have keys"):
-        nn_.bn_model_forward(X, p, activations=acts, running={"mean1": np.zeros((4, 1))})
-    AL, caches = nn_.bn_model_forward(X, p, activations=acts, running=nn_.initialize_running_averages(p))
-    with pytest.raises(ValueError, match="no backward at test time"):
-        nn_.bn_model_backward(AL, case["Y"], caches, activations=acts)
-    with pytest.raises(TypeError, match="BNLayerCache"):
-        nn_.bn_model_backward(AL, case["Y"], [((X, p["W1"], None), X)], activations=acts)
-    with pytest.raises(ValueError, match="batchnorm must list layer numbers"):
-        nn_.initialize_bn_parameters([3, 4, 1], batchnorm=[0], rng=np.random.default_rng(0))
-
-
 def _in_bn_model(**patches):
     """scratch_nn's BN model with one of its BN steps replaced (the unit mutants above, in every layer)."""
     from unittest import mock
@@ -272,33 +223,23 @@ def _bn_model_dW_from_dZ_tilde(AL, Y, caches, activations=None, **kw):
     return grads
 
 
+_shortcut_in_the_model = _in_bn_model(batchnorm_backward=_backward_ignores_statistics)
+#: caught by the L-layer model's entries (the unit mutants above, in every layer, and the model's own)
 MODEL_MUTANTS = [
-    ("BN-FWD", "the model's BN over the wrong axis", _in_bn_model(batchnorm_forward=_forward_wrong_axis)),
-    ("BN-FWD", "the model's BN with the unbiased variance", _in_bn_model(batchnorm_forward=_forward_unbiased)),
-    ("BN-FWD", "g[l] applied to Z[l], not Z̃[l]", {"bn_model_forward": _bn_model_activation_on_Z}),
-    ("BN-BWD", "the model's BN backward ignores μ, σ²", _in_bn_model(batchnorm_backward=_backward_ignores_statistics)),
-    ("BN-BWD", "dW[l] from dZ̃[l] (BN-BWD skipped)", {"bn_model_backward": _bn_model_dW_from_dZ_tilde}),
+    ("BN-FWD", "the model's BN over the wrong axis", _in_bn_model(batchnorm_forward=_forward_wrong_axis), MODEL),
+    ("BN-FWD", "the model's BN with the unbiased variance", _in_bn_model(batchnorm_forward=_forward_unbiased), MODEL),
+    ("BN-FWD", "g[l] applied to Z[l], not Z̃[l]", {"bn_model_forward": _bn_model_activation_on_Z}, MODEL),
+    ("BN-BWD", "the model's BN backward ignores μ, σ²", _shortcut_in_the_model, MODEL),
+    ("BN-BWD", "the model's shortcut backward, by finite differences at every shape", _shortcut_in_the_model,
+     {**MODEL, **FD, "every": True}),
+    ("BN-BWD", "dW[l] from dZ̃[l] (BN-BWD skipped)", {"bn_model_backward": _bn_model_dW_from_dZ_tilde}, MODEL),
     (
         "BN-INFER",
         "the model's running averages with the weights swapped",
         _in_bn_model(update_running_averages=_running_average_weights_swapped),
+        MODEL,
     ),
 ]
 
 
-@pytest.mark.parametrize(("cid", "what", "overrides"), MODEL_MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MODEL_MUTANTS])
-def test_planted_bug_in_the_bn_model_is_caught(cid, what, overrides):
-    from torch_reference.registry import entries, run_case
-
-    impl = mutant(**overrides)
-    mine = [e for e in entries() if e.id == cid and "L-layer" in e.variant]
-    assert mine
-    assert any(run_case(e, impl, "cpu", "float64", 0, s).status == "FAIL" for e in mine for s in e.shapes), what
-
-
-def test_bn_model_shortcut_backward_is_caught_by_finite_differences():
-    from torch_reference.registry import entries, run_case
-
-    impl = mutant(**_in_bn_model(batchnorm_backward=_backward_ignores_statistics))
-    fd = [e for e in entries() if e.id == "BN-BWD" and "L-layer" in e.variant and e.oracle_kind == "finite differences"]
-    assert fd and all(run_case(fd[0], impl, "cpu", "float64", 0, s).status == "FAIL" for s in fd[0].shapes)
+test_planted_bug_is_caught = planted_bugs_test(MUTANTS + MODEL_MUTANTS)

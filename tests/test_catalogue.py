@@ -39,3 +39,36 @@ def test_the_readme_points_to_files_the_user_has():
     pattern = r"`((?:docs|tests|tools|torch_reference|scratch_nn)/[\w./-]+\.(?:md|py|ipynb|toml))`"
     for path in re.findall(pattern, readme):
         assert (ROOT / path).exists(), path
+
+
+def _catalogue_ids() -> set[str]:
+    """The IDs of docs/catalogue.md that something checks (all but its "Not checked yet" table's)."""
+    text = (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8").split("## Not checked yet")[0]
+    return set(re.findall(r"^\| ([A-Z]+(?:-[A-Z0-9]+)+) \|", text, flags=re.M))
+
+
+def test_nn_verify_has_a_row_for_every_catalogue_id_and_no_other(tmp_path, monkeypatch):
+    """``nn-verify --format json`` (scratch_nn, cpu, float32 and float64): every ID of docs/catalogue.md has a
+    listed row in each dtype, and every row's ID is in the catalogue. The cases themselves are stubbed here
+    (each passes at once): their numerics are the registry's tests' and test_registry's checks' job."""
+    import json
+
+    from torch_reference import registry
+    from torch_reference.cli import main
+
+    def case(entry, impl, device, dtype, seed, shape):
+        return registry.CaseResult(entry, device, dtype, seed, shape)  # status "pass", no comparison
+
+    def check(check, dtype, seed):
+        return registry.CaseResult(check, "cpu", dtype, seed, None)
+
+    monkeypatch.setattr(registry, "run_case", case)
+    monkeypatch.setattr(registry, "run_check", check)
+    out = tmp_path / "report.json"
+    assert main(["--device", "cpu", "--format", "json", "--output", str(out), "-q"]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert all(r["status"] == "pass" and r["device"] == "cpu" for r in rows)
+    ids = _catalogue_ids()
+    for dtype in ("float32", "float64"):
+        assert sorted(ids - {r["id"] for r in rows if r["dtype"] == dtype}) == [], dtype
+    assert sorted({r["id"] for r in rows} - ids) == []

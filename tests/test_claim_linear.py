@@ -19,6 +19,7 @@ from scratch_nn.training import train
 from torch_reference import cases
 from torch_reference.experiments.claims import best_affine_fit, collapse_linear, xor_table
 from torch_reference.model import reference_bounds, reference_pass
+from torch_reference.ops import ACTIVATIONS, LINEAR
 from torch_reference.tolerance import collapsed_linear_bounds, tolerance
 from torch_reference.trajectories import cost_bound
 
@@ -61,7 +62,7 @@ def test_two_layer_formula_of_the_notes():
     assert np.array_equal(b_prime, params["W2"] @ params["b1"] + params["b2"])
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu", "elu"])
+@pytest.mark.parametrize("activation", [a.name for a in ACTIVATIONS if a is not LINEAR and not a.column_wise])
 def test_nonlinear_hidden_layer_does_not_collapse(activation):
     """CLAIM-LINEAR, the converse: with a non-linear g[l] in the hidden layers the same weights no longer
     give ``W' X + b'``: the difference is orders of magnitude beyond the collapse's tolerance."""

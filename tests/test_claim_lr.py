@@ -19,11 +19,11 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 
 from scratch_nn import lr_forward, lr_forward_theta, model_forward
 from torch_reference import cases
 from torch_reference.experiments.claims import (
+    gradient_and_cost_bounds,
     linearly_separable,
     logistic_gd,
     lr_hessian,
@@ -31,9 +31,7 @@ from torch_reference.experiments.claims import (
     lr_smoothness,
     overlapping_classes,
     scipy_logistic,
-    theta_to_parameters,
 )
-from torch_reference.model import reference_bounds, reference_pass
 from torch_reference.tolerance import (
     activation_bound,
     linear_bound,
@@ -41,7 +39,6 @@ from torch_reference.tolerance import (
     suboptimality_bound,
     tolerance,
 )
-from torch_reference.trajectories import cost_bound
 
 ITERATIONS = 400
 
@@ -55,19 +52,6 @@ def _starts(n: int) -> dict[str, np.ndarray]:
         "N(0,5^2)": 5 * np.random.default_rng(2).standard_normal((n + 1, 1)),
         "corner": np.array([[-8.0], [6.0], [-6.0], [8.0]])[: n + 1],
     }
-
-
-def _gradient_and_cost_bounds(theta: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, float, float]:
-    """``(upper bound of ‖∇J(θ)‖₂, J(θ), J's tolerance)`` from the oracle (PyTorch, float64) and its layer
-    bounds: each gradient element's magnitude plus its tolerance bounds the exact one."""
-    params, acts = theta_to_parameters(theta), ["sigmoid"]
-    ref = reference_pass(params, X, Y, acts, "cpu", torch.float64)
-    B = reference_bounds(params, Y, acts, ref)
-    g = np.concatenate([ref["db1"].ravel(), ref["dW1"].ravel()])
-    B_g = np.concatenate([B["db1"].ravel(), B["dW1"].ravel()])
-    upper = np.abs(g) + tolerance(np.float64, B_g, g)
-    J = float(ref["J"])
-    return float(np.linalg.norm(upper)), J, float(tolerance(np.float64, cost_bound("sigmoid", ref, B, Y, 1), J))
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +76,7 @@ def test_gradient_descent_reaches_the_same_minimum_from_every_start(runs):
     """CLAIM-LR-CONVEX: every start, and scipy, end within the strong-convexity bound of each other, in
     parameters and in cost, and the bound is small (each run converged: ‖∇J‖ <= 1e-9)."""
     X, Y, out = runs
-    info = {name: _gradient_and_cost_bounds(theta, X, Y) for name, (theta, _) in out.items()}
+    info = {name: gradient_and_cost_bounds(theta, X, Y) for name, (theta, _) in out.items()}
     H = lr_hessian(out["zeros"][0], X)
     mu = float(np.linalg.eigvalsh(H)[0]) / 2
     c = lr_hessian_lipschitz(X)

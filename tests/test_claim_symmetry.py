@@ -27,9 +27,17 @@ import torch
 
 from scratch_nn import initialize_parameters, model_backward, model_forward
 from torch_reference.device import DTYPES
-from torch_reference.experiments.claims import gd_path, symmetric_parameters, symmetrize, unit_spread, xor_cloud
+from torch_reference.experiments.claims import (
+    gd_path,
+    spread_fraction,
+    symmetric_parameters,
+    symmetrize,
+    unit_allowance,
+    unit_spread,
+    xor_cloud,
+)
 from torch_reference.model import reference_bounds, reference_pass
-from torch_reference.tolerance import tolerance, trajectory_bound, trajectory_deviation_bounds
+from torch_reference.tolerance import trajectory_bound, trajectory_deviation_bounds
 from torch_reference.training import torch_train
 from torch_reference.trajectories import TRAJECTORY_KINK_MARGIN, reference_trajectory
 
@@ -78,22 +86,6 @@ def _bounds(name: str) -> tuple[np.ndarray, list[dict[str, np.ndarray]], float]:
     return eps, grad_bounds, traj.min_kink_distance
 
 
-def _allowed(values: dict[str, np.ndarray], bound: float | dict[str, np.ndarray], dtype: type) -> dict:
-    """Per coordinate, the largest difference two units may show: the per-element tolerance
-    (two evaluations' bound, ``tolerance``) maximized over the units."""
-    allowed = {}
-    for key in ("W1", "b1", "W2"):
-        name = f"d{key}" if f"d{key}" in values else key
-        b = bound[name] if isinstance(bound, dict) else bound
-        tol = tolerance(dtype, b, values[name])
-        allowed[name] = tol.max(axis=0) if key in ("W1", "b1") else tol.max(axis=1)
-    return allowed
-
-
-def _worst_fraction(spread: dict[str, np.ndarray], allowed: dict[str, np.ndarray]) -> float:
-    return max(float(np.max(spread[k] / allowed[k])) for k in spread)
-
-
 def _torch_path(X, Y, params, lr, acts, device, dtype) -> tuple[list[dict], list[float]]:
     """torch_train one step at a time (the same SGD arithmetic as one long call), every iterate kept."""
     thetas, costs = [params], []
@@ -123,7 +115,7 @@ def test_identical_units_stay_identical(name, device, dtype):
     worst = 0.0
     for impl, (thetas, costs) in paths.items():
         for k, theta in enumerate(thetas):
-            fraction = _worst_fraction(unit_spread(theta), _allowed(theta, eps[k], np_dtype))
+            fraction = spread_fraction(theta, eps[k], np_dtype)
             assert fraction <= 1, f"{impl}: hidden units differ after {k} steps ({fraction:.3g} of the bound)"
             worst = max(worst, fraction)
         moved = float(np.abs(thetas[-1]["W1"] - params64["W1"]).max())
@@ -137,7 +129,7 @@ def test_identical_units_stay_identical(name, device, dtype):
         grads = model_backward(AL, Y, caches, activations=acts)
         ref = reference_pass(sym, X, Y, acts, device, torch_dtype)
         for impl, g in (("numpy", grads), ("torch", ref)):
-            fraction = _worst_fraction(unit_spread(g, "d"), _allowed(g, grad_bounds[k], np_dtype))
+            fraction = spread_fraction(g, grad_bounds[k], np_dtype)
             assert fraction <= 1, f"{impl}: rows of dW[1] differ at iterate {k * GRADIENT_EVERY} ({fraction:.3g})"
 
 
@@ -156,7 +148,7 @@ def test_random_initialization_breaks_symmetry(name):
     _sym_thetas, sym_costs = gd_path(X, Y, params_sym, lr, ITERATIONS, acts)
 
     # the symmetric run's float32 allowance: the largest of the two dtypes' bounds
-    allowed = _allowed(thetas[-1], eps[-1], np.float32)["W1"]
+    allowed = unit_allowance(thetas[-1], eps[-1], np.float32)["W1"]
     spread = unit_spread(thetas[-1])
     assert np.all(spread["W1"] > 10 * allowed), (spread["W1"], allowed)
     assert spread["b1"].item() > 1e-2, f"the biases stayed together: spread {spread['b1'].item():.3g}"

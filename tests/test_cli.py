@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import torch
@@ -28,7 +29,7 @@ def test_json_report_of_selected_ids(tmp_path):
 def test_markdown_table(capsys):
     assert main(["--id", "ACT-RELU", "--device", "cpu", "--format", "markdown"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("| ID | equation |") and "| ACT-RELU |" in text
+    assert text.startswith("| ID | variant | equation |") and "| ACT-RELU | at-0 notes convention |" in text
 
 
 def test_a_broken_impl_fails_with_its_row_named(tmp_path, capsys):
@@ -51,7 +52,8 @@ def test_missing_functions_are_not_implemented_rows(tmp_path, capsys):
     # what is missing is reported, and is not a failure: what is there agrees
     assert main(["--impl", str(partial), "--id", "ACT-SIGMOID", "--id", "LIN-FWD", "--dtype", "float64"]) == 0
     text = capsys.readouterr().out
-    assert "1 of 1 checked rows pass;" in text and "rows not checked (see -v)" in text
+    # ACT-SIGMOID's two variants (the contract; forward only) are two rows
+    assert "2 of 2 checked rows pass;" in text and "rows not checked (see -v)" in text
 
 
 @pytest.mark.parametrize(
@@ -94,3 +96,40 @@ def test_cuda_without_gpu_is_refused_with_reason(capsys):
 
 def test_unknown_id(capsys):
     assert main(["--id", "NOPE-1"]) == 2
+
+
+def test_rows_that_cannot_apply_are_listed_with_v_only(tmp_path):
+    """The INIT sample-statistics rows only apply to an initializer whose draws cannot be replayed: for
+    scratch_nn they are n/a, left out of the table and the JSON unless -v (the JSON's meta counts them)."""
+    out = tmp_path / "report.json"
+    args = ["--id", "INIT-HE", "--dtype", "float64", "--seeds", "1", "--format", "json", "--output", str(out), "-q"]
+    assert main(args) == 0
+    report = json.loads(out.read_text())
+    assert {r["oracle"] for r in report["rows"]} == {"PyTorch"} and report["meta"]["rows_not_listed"] == 1
+    assert main([*args, "-v"]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["status"] for r in rows if r["oracle"] == "sample statistics"] == ["n/a"]
+
+
+def test_errata_and_claims_are_rows_of_the_reference_only(tmp_path, capsys):
+    assert main(["--id", "ERR-DB-INDEX", "--id", "CLAIM-DEPTH", "-q"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("ERR-DB-INDEX ") == 2 and text.count("CLAIM-DEPTH ") == 2 and "4 of 4 checked rows pass" in text
+    student = tmp_path / "student.py"
+    student.write_text("from scratch_nn import linear_forward\n")
+    assert main(["--impl", str(student), "--id", "ERR-DB-INDEX", "--id", "LIN-FWD", "--seeds", "1", "-q"]) == 0
+    assert "ERR-DB-INDEX" not in capsys.readouterr().out  # about the notes, not the implementation under test
+
+
+def test_without_scikit_learn_the_metrics_rows_say_so(monkeypatch, capsys):
+    """PRED-METRICS's oracle is optional: without scikit-learn its rows are listed as n/a, with the reason, and
+    the run's status comes from the other rows."""
+    monkeypatch.setitem(sys.modules, "sklearn.metrics", None)  # import sklearn.metrics raises ImportError
+    assert main(["--id", "PRED-METRICS", "--id", "LIN-FWD", "--dtype", "float64", "--seeds", "1", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    metrics = [line for line in lines if line.startswith("PRED-METRICS")]
+    assert len(metrics) == 3 and all(line.endswith("n/a: scikit-learn not installed") for line in metrics)
+    assert any("3 rows n/a (scikit-learn not installed)" in line for line in lines)
+    assert main(["--id", "PRED-METRICS", "--dtype", "float64", "--seeds", "1", "--format", "json", "-q"]) == 3
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["oracle_unavailable"] for r in rows] == ["scikit-learn not installed"] * 3

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import scratch_nn as nn_
+from torch_reference.ops import ACTIVATIONS
 
 
 def _calls(dtype, rng):
@@ -29,22 +30,8 @@ def _calls(dtype, rng):
     AL_model, caches = nn_.model_forward(X, params)
     grads = nn_.model_backward(AL_model, Y, caches)
     w = f(3, 1)
-    calls = [
-        (name, getattr(nn_, name), (Z,))
-        for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "linear")
-    ]
-    calls += [
-        (name, getattr(nn_, name), (dA, Z))
-        for name in (
-            "sigmoid_backward",
-            "tanh_backward",
-            "relu_backward",
-            "leaky_relu_backward",
-            "elu_backward",
-            "softmax_backward",
-            "linear_backward_activation",
-        )
-    ]
+    calls = [(act.name, getattr(nn_, act.name), (Z,)) for act in ACTIVATIONS]  # every described activation
+    calls += [(act.backward, getattr(nn_, act.backward), (dA, Z)) for act in ACTIVATIONS]
     calls += [
         ("linear_forward", nn_.linear_forward, (A_prev, W, b)),
         ("linear_activation_forward", nn_.linear_activation_forward, (A_prev, W, b, "tanh")),
@@ -228,15 +215,8 @@ def test_zero_iterations_return_fresh_arrays(loop, np_dtype, rng):
         assert v.dtype == np_dtype and not np.shares_memory(v, params[k]), f"{loop} returned the caller's {k}"
 
 
-ELEMENTWISE = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear"]
-BACKWARD = {
-    "sigmoid": "sigmoid_backward",
-    "tanh": "tanh_backward",
-    "relu": "relu_backward",
-    "leaky_relu": "leaky_relu_backward",
-    "elu": "elu_backward",
-    "linear": "linear_backward_activation",
-}
+ELEMENTWISE = [act.name for act in ACTIVATIONS if not act.column_wise]
+BACKWARD = {act.name: act.backward for act in ACTIVATIONS}
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)

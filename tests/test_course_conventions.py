@@ -118,31 +118,6 @@ def test_zeros_initialization_like_the_course():
     _assert_dict_like_course(got, _course_init([4, 2, 1], 0, lambda n: 0.0), exact=True)
 
 
-def test_a_rejected_call_does_not_advance_a_random_state():
-    rs = np.random.RandomState(8)
-
-    def state() -> tuple:
-        _name, keys, pos, has_gauss, gauss = rs.get_state()
-        return keys.copy(), pos, has_gauss, gauss
-
-    def assert_same(a: tuple, b: tuple) -> None:
-        np.testing.assert_array_equal(a[0], b[0])
-        assert a[1:] == b[1:]
-
-    before = state()
-    with pytest.raises(ValueError, match="at least two positive"):
-        nn_.initialize_parameters([3, 0, 1], "he", rng=rs)
-    assert_same(before, state())
-    X = rs.randn(3, 4)
-    params = nn_.initialize_parameters([3, 4, 1], "small", rng=rs)
-    before = state()
-    with pytest.raises(ValueError, match="X has shape"):
-        nn_.model_forward(X[:2], params, keep_prob=0.5, rng=rs)
-    with pytest.raises(TypeError, match="mixed dtypes"):
-        nn_.model_forward(X.astype(np.float32), params, keep_prob=0.5, rng=rs)
-    assert_same(before, state())
-
-
 # ----------------------------------------------------------------------- activations (C1W2 sigmoid_test)
 def test_sigmoid_of_integers_and_python_numbers():
     """The course's sigmoid_test: an integer array and a Python int, as float64."""

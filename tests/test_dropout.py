@@ -1,4 +1,4 @@
-"""Dropout: the statistics of the masks, PyTorch's own dropout, bad input, and planted bugs.
+"""Dropout: the statistics of the masks, PyTorch's own dropout, and planted bugs (bad input: tests/bad_inputs.py).
 
 Catalogue IDs: DROP-MASK, DROP-FWD, DROP-BWD, DROP-EXPECT. The exact parts (the same
 mask on both sides, per call, per layer, through the L-layer model; keep_prob = 1 as
@@ -29,8 +29,7 @@ import scratch_nn as nn_
 from torch_reference.device import DTYPES
 from torch_reference.tolerance import dropout_bound, tolerance
 
-from .checks import assert_rejected_unchanged
-from .mutants import caught, mutant
+from .checks import planted_bugs_test
 
 #: false-positive rate of every statistical test below
 ALPHA = 1e-3
@@ -273,57 +272,6 @@ def test_dropout_contract(np_dtype):
     np.testing.assert_array_equal(dA, before[1])
 
 
-# ----------------------------------------------------------------------- bad input
-_A = np.random.default_rng(9).standard_normal((3, 4))
-_D = (np.random.default_rng(10).random((3, 4)) < 0.8).astype(float)
-_P = nn_.initialize_parameters([3, 2, 1], "he", np.random.default_rng(11))
-_AL, _CACHES = nn_.model_forward(_A, _P, keep_prob=0.8, rng=np.random.default_rng(12))
-_AL1, _CACHES1 = nn_.model_forward(_A, _P)
-_Y = np.array([[0.0, 1.0, 1.0, 0.0]])
-_G = np.random.default_rng(0)
-
-BAD = [
-    ("keep_prob=0", nn_.dropout_forward, (_A, 0.0, _G), ValueError, r"keep_prob must lie in \(0, 1\]"),
-    ("keep_prob>1", nn_.dropout_forward, (_A, 1.5, _G), ValueError, r"keep_prob must lie in \(0, 1\]"),
-    ("keep_prob<0", nn_.dropout_forward, (_A, -0.2, _G), ValueError, r"keep_prob must lie in \(0, 1\]"),
-    ("keep_prob-nan", nn_.dropout_forward, (_A, float("nan"), _G), ValueError, "keep_prob must lie"),
-    ("keep_prob-bool", nn_.dropout_forward, (_A, True, _G), TypeError, "keep_prob must be a real number"),
-    ("keep_prob-str", nn_.dropout_forward, (_A, "0.8", _G), TypeError, "keep_prob must be a real number"),
-    ("no-rng", nn_.dropout_forward, (_A, 0.8, None), TypeError, "numpy.random.Generator"),
-    ("seed-not-rng", nn_.dropout_forward, (_A, 0.8, 0), TypeError, "numpy.random.Generator"),
-    ("A-int", nn_.dropout_forward, (_A.astype(int), 0.8, _G), TypeError, "A has dtype int64"),
-    ("A-nan", nn_.dropout_forward, (np.full((2, 2), np.nan), 0.8, _G), ValueError, "A contains 4 non-finite"),
-    ("D-shape-(n,1)", nn_.dropout_backward, (_A, _D[:, :1], 0.8), ValueError, r"D has shape \(3, 1\)"),
-    ("D-int", nn_.dropout_backward, (_A, _D.astype(int), 0.8), TypeError, "D has dtype int64"),
-    ("D-bool", nn_.dropout_backward, (_A, _D > 0, 0.8), TypeError, "D has dtype bool"),
-    ("D-float32", nn_.dropout_backward, (_A, _D.astype(np.float32), 0.8), TypeError, "D has dtype float32"),
-    ("D-scaled", nn_.dropout_backward, (_A, _D / 0.8, 0.8), ValueError, "not D / keep_prob"),
-    ("D-list", nn_.dropout_backward, (_A, _D.tolist(), 0.8), TypeError, "D must be the numpy mask"),
-    ("bwd-keep_prob=0", nn_.dropout_backward, (_A, _D, 0), ValueError, r"keep_prob must lie in \(0, 1\]"),
-    ("model-no-rng", nn_.model_forward, (_A, _P, "relu", "sigmoid", None, 0.8), TypeError, "needs rng"),
-    ("model-keep_prob>1", nn_.model_forward, (_A, _P, "relu", "sigmoid", None, 2.0, _G), ValueError, "keep_prob"),
-    (
-        "model-masks-but-keep_prob=1",
-        nn_.model_backward,
-        (_AL, _Y, _CACHES),
-        ValueError,
-        "the caches hold dropout masks",
-    ),
-    (
-        "model-keep_prob-but-no-masks",
-        nn_.model_backward,
-        (_AL1, _Y, _CACHES1, "relu", "sigmoid", None, "notes", 0.8),
-        ValueError,
-        "keep_prob = 0.8 but the caches hold dropout masks for layers",
-    ),
-]
-
-
-@pytest.mark.parametrize(("func", "args", "exc", "match"), [pytest.param(*r[1:], id=r[0]) for r in BAD])
-def test_bad_input_is_rejected_and_nothing_changes(func, args, exc, match):
-    assert_rejected_unchanged(func, args, {}, exc, match)
-
-
 # ----------------------------------------------------------------------- planted bugs: the registry catches them
 def _model_forward_ignores_keep_prob(X, parameters, activations=None, keep_prob=1.0, rng=None, **kw):
     return nn_.model_forward(X, parameters, activations=activations)
@@ -376,6 +324,4 @@ MUTANTS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("cid", "what", "overrides"), MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
-def test_planted_bug_is_caught(cid, what, overrides):
-    assert caught(cid, mutant(**overrides)), f"{cid}: '{what}' was not caught"
+test_planted_bug_is_caught = planted_bugs_test(MUTANTS)

@@ -4,7 +4,7 @@ Catalogue ID: REG-EARLY (the NumPy procedure against PyTorch's on the same data 
 initialization is a registry entry, torch_reference/regularization.py); here the same
 comparison with L2 on, the procedure's own rules (the best parameters are those of the
 best iteration, patience, the histories' lengths), the loop's defaults (no option: the
-loop as it was), dropout in the loop, bad input, and planted bugs.
+loop as it was), dropout in the loop, and planted bugs (bad input: tests/bad_inputs.py).
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from torch_reference.regularization import (
 )
 from torch_reference.training import torch_train_with_early_stopping
 
-from .checks import assert_rejected_unchanged
-from .mutants import caught, mutant
+from .checks import planted_bugs_test
 
 LAMBD = 0.3
 
@@ -179,30 +178,6 @@ def test_training_with_dropout_and_l2():
         np.testing.assert_array_equal(one[key], value)
 
 
-# ----------------------------------------------------------------------- bad input
-_rng = np.random.default_rng(5)
-_P = nn_.initialize_parameters([3, 2, 1], "he", _rng)
-_X, _Y = _rng.standard_normal((3, 6)), np.array([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]])
-_ARGS = (_X, _Y, _X, _Y, _P, 0.1)
-
-_ES = nn_.train_with_early_stopping
-BAD = [
-    ("patience=0", _ES, (*_ARGS, 10, 0), {}, ValueError, "patience must be a positive integer"),
-    ("patience-float", _ES, (*_ARGS, 10, 1.5), {}, ValueError, "patience must be"),
-    ("max_iterations<0", _ES, (*_ARGS, -1, 3), {}, ValueError, "max_iterations must be"),
-    ("X_val-features", _ES, (_X, _Y, _X[:2], _Y, _P, 0.1, 5, 2), {}, ValueError, r"X_val has shape \(2, 6\)"),
-    ("X_val-dtype", _ES, (_X, _Y, _X.astype(np.float32), _Y, _P, 0.1, 5, 2), {}, TypeError, "mixed dtypes"),
-    ("train-no-rng", nn_.train, (_X, _Y, _P, 0.1, 2), {"keep_prob": 0.8}, TypeError, "needs rng"),
-    ("train-lambd<0", nn_.train, (_X, _Y, _P, 0.1, 2), {"lambd": -1.0}, ValueError, "lambd must be"),
-    ("early-keep_prob>1", _ES, (*_ARGS, 5, 2), {"keep_prob": 1.2}, ValueError, "keep_prob must lie"),
-]
-
-
-@pytest.mark.parametrize(("func", "args", "kwargs", "exc", "match"), [pytest.param(*r[1:], id=r[0]) for r in BAD])
-def test_bad_input_is_rejected_and_nothing_changes(func, args, kwargs, exc, match):
-    assert_rejected_unchanged(func, args, kwargs, exc, match)
-
-
 # ----------------------------------------------------------------------- planted bugs: the registry catches them
 def _last_parameters(X, Y, X_val, Y_val, parameters, learning_rate, max_iterations, patience, *a, **kw):
     """Returns the parameters of the last iteration, not the best."""
@@ -231,6 +206,4 @@ MUTANTS = [
 ]
 
 
-@pytest.mark.parametrize(("cid", "what", "overrides"), MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
-def test_planted_bug_is_caught(cid, what, overrides):
-    assert caught(cid, mutant(**overrides)), f"{cid}: '{what}' was not caught"
+test_planted_bug_is_caught = planted_bugs_test(MUTANTS)

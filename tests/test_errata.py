@@ -67,3 +67,17 @@ def test_nn_verify_errata_prints_the_table(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "| ID | as written | correct | what goes wrong | shown |"
     assert len(lines) == 2 + len(IDS) and all(line.endswith("| yes |") for line in lines[2:])
+
+
+def test_an_erratum_row_fails_when_the_line_as_written_agrees():
+    """nn-verify's ERR-* rows (errata.comparisons): an as-written line passes by disagreeing, so a line that
+    agrees with PyTorch (the erratum not shown) fails the row, as does a corrected line that disagrees."""
+    from torch_reference.errata import Demonstration, Outcome, comparisons
+
+    shown = comparisons(demonstrate("ERR-DWL"))
+    assert all(c.passed for c in shown)
+    assert [c.name.split(":")[0] for c in shown] == ["as written"] * 2 + ["corrected"] * 2
+    agrees, disagrees = Outcome("x", True, "agrees"), Outcome("y", False, "off by 2")
+    not_shown = comparisons(Demonstration([agrees], [agrees]))
+    assert [c.passed for c in not_shown] == [False, True] and "should disagree" in not_shown[0].detail
+    assert [c.passed for c in comparisons(Demonstration([disagrees], [disagrees]))] == [True, False]

@@ -1,7 +1,7 @@
 """Extreme inputs: logits of ±1e3 and ±1e4, and probabilities of exactly 0 and 1.
 
-Catalogue IDs: ACT-SIGMOID, ACT-TANH, ACT-SOFTMAX, ACT-RELU, ACT-LEAKY, ACT-ELU (forward and
-backward), COST-BCE, COST-CE (from the logits), BWD-DAL, BWD-DZL.
+Catalogue IDs: every ACT-* (forward and backward, one per description in torch_reference/ops.py),
+COST-BCE, COST-CE (from the logits), BWD-DAL, BWD-DZL.
 
 * Under ``np.errstate(all="raise")`` (any overflow, underflow, division by zero or invalid operation
   is an exception), z = ±1e3 and ±1e4 through every activation and its backward, softmax, and both
@@ -31,9 +31,13 @@ from torch_reference.compare import compare
 from torch_reference.device import DTYPES
 from torch_reference.layout import from_rows, per_example_grad, to_rows
 from torch_reference.losses import torch_output_loss
+from torch_reference.ops import ACTIVATIONS
 from torch_reference.tolerance import activation_backward_bound, activation_bound, logit_loss_bound, mean_bound
 
 EXTREMES = [1e3, -1e3, 1e4, -1e4]
+ELEMENTWISE = [a.name for a in ACTIVATIONS if not a.column_wise]
+#: the activations whose descriptions state their values at the extremes (saturation), and those values
+LIMITS = {a.name: a.limits for a in ACTIVATIONS if a.limits}
 
 
 def _extreme_Z(rng: np.random.Generator, dtype: type, n: int = 4, m: int = 6) -> np.ndarray:
@@ -43,7 +47,7 @@ def _extreme_Z(rng: np.random.Generator, dtype: type, n: int = 4, m: int = 6) ->
     return Z.astype(dtype)
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear"])
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_elementwise_activations_at_extremes(name, rng, dtype):
     np_dtype, torch_dtype = DTYPES[dtype]
     Z = _extreme_Z(rng, np_dtype)
@@ -62,17 +66,18 @@ def test_elementwise_activations_at_extremes(name, rng, dtype):
         assert result.passed, result.detail
 
 
-def test_saturated_values_are_the_limits(dtype):
-    """sigmoid(±1e4) = 1 and 0, tanh = ±1, and their derivatives are exactly 0: finite, not NaN."""
+@pytest.mark.parametrize("name", sorted(LIMITS))
+def test_saturated_values_are_the_limits(name, dtype):
+    """At the extremes each g and g' take their limits exactly (the description's ``limits``): sigmoid(±1e4)
+    = 1 and 0, tanh = ±1, their derivatives exactly 0, ELU's -1: finite, not NaN."""
     np_dtype = DTYPES[dtype][0]
-    Z = np.array([[1e4, -1e4, 1e3, -1e3]], dtype=np_dtype)
-    ones = np.ones_like(Z)
+    z, limits = zip(*LIMITS[name].items(), strict=True)
+    Z = np.array([z], dtype=np_dtype)
     with np.errstate(all="raise"):
-        assert nn_.sigmoid(Z).tolist() == [[1.0, 0.0, 1.0, 0.0]]
-        assert nn_.tanh(Z).tolist() == [[1.0, -1.0, 1.0, -1.0]]
-        assert nn_.sigmoid_backward(ones, Z).tolist() == [[0.0, 0.0, 0.0, 0.0]]
-        assert nn_.tanh_backward(ones, Z).tolist() == [[0.0, 0.0, 0.0, 0.0]]
-        assert nn_.elu(Z).tolist() == [[1e4, -1.0, 1e3, -1.0]]
+        A = nn_.activation_forward(Z, name)
+        dZ = nn_.activation_backward(np.ones_like(Z), Z, name)
+    assert A.tolist() == [[g for g, _ in limits]]
+    assert dZ.tolist() == [[dg for _, dg in limits]]
 
 
 def test_softmax_at_extremes(rng, dtype):

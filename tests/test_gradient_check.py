@@ -21,21 +21,20 @@ from torch import nn
 
 import scratch_nn
 from scratch_nn.gradient_check import THRESHOLD, centered_difference, gradient_check, relative_difference
-from torch_reference.activations import torch_activation
 from torch_reference.compare import compare
-from torch_reference.gradient_check import FD_FUNCTIONS
+from torch_reference.gradient_check import twinned
 from torch_reference.losses import torch_output_loss
 from torch_reference.model import MODEL_SHAPES, ReferenceNetwork, draw_model, dZ_request
+from torch_reference.ops import ACTIVATIONS, LOSSES, Activation, Loss, torch_activation
 from torch_reference.registry import NotApplicable, Reference, case_rng, entries
 
 from .mutants import MUTANTS, mutant
 
 BACKWARD_IDS = ("BWD-DAL", "BWD-DZL", "BWD-ACT", "BWD-DW", "BWD-DB", "BWD-DA", "BWD-L", "LR-BWD")
 ENTRIES = {e.key: e for e in entries()}
-
-
-def _fd_key(base_key: str) -> str:
-    return base_key[:-1] + ", finite differences]" if base_key.endswith("]") else base_key + "[finite differences]"
+#: the backward entries that declare a finite difference (Entry.fd), by key, and their twins
+FD_BASES = {e.key: e for e in twinned()}
+TWINS = {e.based_on.key: e for e in ENTRIES.values() if e.oracle_kind == "finite differences" and e.based_on}
 
 
 def _require(impl: Any, *names: str) -> None:
@@ -137,24 +136,38 @@ def _checks_lr(impl, case):
     return [("dw", dw, centered_difference(lambda wp: J(wp, b), w)), ("db", np.array([[db]]), db_approx)]
 
 
-COURSE_CHECKS: dict[str, Callable[[Any, dict], list[tuple[str, np.ndarray, np.ndarray]]]] = {
-    "BWD-DAL": _checks_dal,
-    **{k: _checks_dzl(k[8 : k.index(" ")]) for k in FD_FUNCTIONS if k.startswith("BWD-DZL")},
-    **{
-        k: (lambda impl, case, n=k[8:-1]: _checks_layer(impl, case, n)) for k in FD_FUNCTIONS if k.startswith("BWD-ACT")
-    },
-    "BWD-DW": lambda impl, case: _checks_layer(impl, case, ""),
-    "BWD-DB": lambda impl, case: _checks_layer(impl, case, ""),
-    "BWD-DA": lambda impl, case: _checks_layer(impl, case, ""),
-    "BWD-L": _checks_model,
-    "LR-BWD": _checks_lr,
-}
+Checks = Callable[[Any, dict], list[tuple[str, np.ndarray, np.ndarray]]]
+
+
+def course_check(entry) -> Checks:
+    """The course's check of a backward entry: by its ID, and for an operation's entry (BWD-ACT, BWD-DZL) by
+    the operation its finite difference differences (``Entry.fd.of``, an ops.Activation or ops.Loss)."""
+    of = getattr(entry.fd, "of", None)
+    if isinstance(of, Activation):
+        return lambda impl, case: _checks_layer(impl, case, of.name)
+    if isinstance(of, Loss):
+        return _checks_dzl(of.output)
+    by_id: dict[str, Checks] = {
+        "BWD-DAL": _checks_dal,
+        "BWD-DW": lambda impl, case: _checks_layer(impl, case, ""),
+        "BWD-DB": lambda impl, case: _checks_layer(impl, case, ""),
+        "BWD-DA": lambda impl, case: _checks_layer(impl, case, ""),
+        "BWD-L": _checks_model,
+        "LR-BWD": _checks_lr,
+    }
+    return by_id[entry.id]
+
+
+COURSE_CHECKS: dict[str, Checks] = {key: course_check(entry) for key, entry in FD_BASES.items()}
 
 
 def test_every_backward_id_has_a_course_check_and_a_finite_difference_entry():
-    assert set(COURSE_CHECKS) == set(FD_FUNCTIONS)
-    assert {k.split("[")[0] for k in FD_FUNCTIONS} == set(BACKWARD_IDS)
-    assert all(_fd_key(k) in ENTRIES and ENTRIES[_fd_key(k)].dtypes == ("float64",) for k in FD_FUNCTIONS)
+    assert {e.id for e in FD_BASES.values()} == set(BACKWARD_IDS)
+    assert set(FD_BASES) <= set(TWINS)
+    assert all(TWINS[k].dtypes == ("float64",) and TWINS[k].variant.endswith("finite differences") for k in FD_BASES)
+    # every activation and every loss has its backward entry, twinned: they are derived, not listed
+    assert {a.name for a in ACTIVATIONS} == {e.fd.of.name for e in FD_BASES.values() if e.id == "BWD-ACT"}
+    assert {loss.output for loss in LOSSES} == {e.fd.of.output for e in FD_BASES.values() if e.id == "BWD-DZL"}
 
 
 @pytest.mark.parametrize("key", sorted(COURSE_CHECKS))
@@ -219,11 +232,11 @@ def test_centered_difference_leaves_its_input_alone():
 
 
 # ----------------------------------------------------------------------- three ways
-@pytest.mark.parametrize("key", sorted(FD_FUNCTIONS))
+@pytest.mark.parametrize("key", sorted(FD_BASES))
 def test_three_ways_agree(key, impl):
     """analytic ~ autograd (the autograd entry's bound), analytic ~ finite differences and autograd ~
     finite differences (the finite-difference entry's bound), on the first two shapes, float64."""
-    base, fd = ENTRIES[key], ENTRIES[_fd_key(key)]
+    base, fd = ENTRIES[key], TWINS[key]
     _require(impl, *base.needs)
     not_applicable = []
     for shape in base.shapes[:2]:
@@ -260,7 +273,7 @@ def test_finite_difference_tolerance_is_tight():
     could hide in it): on the network cases, at most 1e-6 of the case's largest gradient entry."""
     from torch_reference.tolerance import tolerance
 
-    fd = ENTRIES[_fd_key("BWD-L")]
+    fd = TWINS["BWD-L"]
     for shape in MODEL_SHAPES:
         refs = fd.oracle(_case("BWD-L", shape), "cpu", torch.float64)
         scale = max(float(np.max(np.abs(ref.value))) for ref in refs.values())
@@ -305,14 +318,14 @@ def test_gradcheck_reference_network():
         assert torch.autograd.gradcheck(J, (X, *params))
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "linear"])
+@pytest.mark.parametrize("name", [a.name for a in ACTIVATIONS])
 def test_gradcheck_activation_modules(name):
     rng = np.random.default_rng(1)
     Z = torch.tensor(rng.uniform(0.05, 3.0, (7, 4)) * rng.choice([-1.0, 1.0], (7, 4)), requires_grad=True)
     assert torch.autograd.gradcheck(torch_activation(name), (Z,))
 
 
-@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+@pytest.mark.parametrize("output", [loss.output for loss in LOSSES])
 def test_gradcheck_losses(output):
     rng = np.random.default_rng(2)
     Z = torch.tensor(rng.standard_normal((9, 3 if output != "sigmoid" else 1)), requires_grad=True)

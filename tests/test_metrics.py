@@ -32,6 +32,8 @@ from scratch_nn.metrics import (
 )
 from torch_reference.tolerance import tolerance
 
+from .checks import planted_bugs_test
+
 sk = pytest.importorskip("sklearn.metrics")
 
 
@@ -74,15 +76,6 @@ def test_predict_multiclass_is_argmax_of_softmax(rng, np_dtype):
     assert np.array_equal(predict(AL), y_hat)
     tie = np.array([[0.4], [0.4], [0.2]], dtype=np_dtype)
     assert predict_multiclass(tie).tolist() == [0]
-
-
-def test_prediction_input_checks():
-    with pytest.raises(ValueError, match="binary output is"):
-        predict_binary(np.full((2, 3), 0.5))
-    with pytest.raises(ValueError, match="at least 2 rows"):
-        predict_multiclass(np.full((1, 3), 0.5))
-    with pytest.raises(TypeError):
-        predict_binary([[0.2, 0.9]])
 
 
 # ----------------------------------------------------------------------- metrics against sklearn
@@ -141,18 +134,45 @@ def test_random_labels_match_sklearn(case, zero_division):
             assert _close(a, b, classes), f"{average} {name}: ours {a!r}, sklearn {b!r} (y={y}, ŷ={y_hat})"
 
 
-def test_metric_input_checks():
+def test_metrics_leave_their_inputs_alone():
+    """(Bad input to the metrics: tests/bad_inputs.py.)"""
     y = np.array([0, 1, 1])
-    with pytest.raises(TypeError, match="astype"):
-        accuracy(y.astype(np.float64), y)
-    with pytest.raises(ValueError, match="3 labels but y_pred has 2"):
-        accuracy(y, y[:2])
-    with pytest.raises(ValueError, match="average='binary'"):
-        precision(np.array([0, 2]), np.array([0, 1]))
-    with pytest.raises(ValueError, match="zero_division"):
-        recall(y, y, zero_division=0.5)
-    with pytest.raises(ValueError, match="'binary' or 'macro'"):
-        f1_score(y, y, average="micro")
     before = y.copy()
     f1_score(y, y[::-1].copy(), "macro")
     assert np.array_equal(y, before)
+
+
+# ----------------------------------------------------------------------- the nn-verify rows (issue 14)
+def _swapped_precision_recall(y_true, y_pred, average="binary", labels=None, zero_division=0.0):
+    return recall(y_true, y_pred, average, labels, zero_division)
+
+
+def _argmax_over_examples(AL):
+    return np.argmax(AL, axis=1).astype(np.int64)[: AL.shape[1]]
+
+
+#: each fails a PRED-METRICS row (torch_reference/metrics.py, sklearn.metrics as the oracle), which scratch_nn passes
+REFERENCE_PASSES = {"control": {}}
+MUTANTS = [
+    ("PRED-METRICS", "precision is recall", {"precision": _swapped_precision_recall}, REFERENCE_PASSES),
+    ("PRED-METRICS", "ŷ = 1 only above 0.6", {"predict_binary": lambda AL: (AL >= 0.6).astype(np.int64)},
+     REFERENCE_PASSES),
+    ("PRED-METRICS", "argmax over the wrong axis", {"predict_multiclass": _argmax_over_examples}, REFERENCE_PASSES),
+    ("PRED-METRICS", "accuracy as a count",
+     {"accuracy": lambda y, y_hat: float(np.sum(y.ravel() == y_hat.ravel()))}, REFERENCE_PASSES),
+]
+
+test_the_pred_metrics_rows_catch_a_planted_bug = planted_bugs_test(MUTANTS)
+
+
+def test_the_pred_metrics_oracle_is_optional(monkeypatch):
+    """Without scikit-learn a case is n/a, "scikit-learn not installed", marked as an unavailable oracle."""
+    import sys
+
+    import scratch_nn
+    from torch_reference.registry import entries, run_case
+
+    monkeypatch.setitem(sys.modules, "sklearn.metrics", None)
+    entry = next(e for e in entries() if e.id == "PRED-METRICS")
+    result = run_case(entry, scratch_nn, "cpu", "float32", 0, entry.shapes[0])
+    assert (result.status, result.message, result.unavailable) == ("n/a", "scikit-learn not installed", True)

@@ -5,7 +5,8 @@ Catalogue IDs: FWD-L, FWD-LOOP, BWD-L (with BWD-DZL, BWD-ACT, BWD-DW, BWD-DB, BW
 GD-UPDATE, ACT-SOFTMAX.
 
 A network is drawn as: depth L in 1..5, widths n[0..L-1] in 1..16, the output n[L] (1 for sigmoid,
-2..16 for softmax, 1..16 for a linear output), one activation per hidden layer (any of seven), m in
+2..16 for softmax, 1..16 for a linear output: each loss description's ``outputs``), one activation per
+hidden layer (any described in torch_reference/ops.py), m in
 1..32 examples, float32 or float64, and an integer ``seed`` from which the case's inputs are drawn
 (``registry.case_rng``, the registry's drawing rules: non-zero biases, away from kinks). The
 comparisons go through the registry entries' oracles and ``compare`` with the derived tolerances,
@@ -31,11 +32,15 @@ from torch_reference.compare import compare
 from torch_reference.device import DTYPES, single_threaded, strict_float32
 from torch_reference.gradient_check import forward64
 from torch_reference.model import dZ_request, reference_bounds, reference_pass
+from torch_reference.ops import ACTIVATIONS, LOSSES
 from torch_reference.registry import NotApplicable, case_rng, entries
 from torch_reference.tolerance import activation_bound, softmax_bound, update_bound
 
 ENTRIES = {e.key: e for e in entries()}
-HIDDEN = ["relu", "tanh", "sigmoid", "leaky_relu", "elu", "linear", "softmax"]
+#: every described activation may be a hidden layer's; every loss's output activation the output's
+HIDDEN = [a.name for a in ACTIVATIONS]
+MAX_WIDTH = 16
+OUTPUTS = {loss.output: st.integers(loss.outputs[0], loss.outputs[1] or MAX_WIDTH) for loss in LOSSES}
 THOROUGH = settings.get_profile("thorough")
 
 
@@ -56,9 +61,9 @@ class Net(NamedTuple):
 @st.composite
 def networks(draw: st.DrawFn) -> Net:
     L = draw(st.integers(1, 5))
-    output = draw(st.sampled_from(["sigmoid", "softmax", "linear"]))
-    widths = draw(st.lists(st.integers(1, 16), min_size=L, max_size=L))
-    n_L = {"sigmoid": st.just(1), "softmax": st.integers(2, 16), "linear": st.integers(1, 16)}[output]
+    output = draw(st.sampled_from(list(OUTPUTS)))
+    widths = draw(st.lists(st.integers(1, MAX_WIDTH), min_size=L, max_size=L))
+    n_L = OUTPUTS[output]
     hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=L - 1, max_size=L - 1))
     return Net(
         dims=(*widths, draw(n_L)),

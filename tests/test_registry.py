@@ -75,3 +75,85 @@ def test_backward_from_is_backward_with_the_gradient_bit_for_bit(name):
         feed(getattr(torch, name)(Zt))
         grads.append(Zt.grad)
     assert torch.equal(grads[0], grads[1])
+
+
+# ----------------------------------------------------------------------- discovery, rows, redraws (issue 14)
+def test_concept_modules_are_discovered_not_listed():
+    """The modules that register entries or checks are found by their ``from .registry import register``,
+    in the order of their paths: the same tuple every time, every registered entry's module among them."""
+    from torch_reference import registry
+
+    found = registry.concept_modules()
+    assert not hasattr(registry, "CONCEPT_MODULES")
+    assert list(found) == sorted(found) and len(set(found)) == len(found)
+    assert {"torch_reference.activations", "torch_reference.metrics", "torch_reference.errata",
+            "torch_reference.experiments.quick"} <= set(found)  # fmt: skip
+    assert "torch_reference.course" not in found  # its entries are course_entries(), not registered
+
+
+def test_each_variant_is_its_own_row_with_its_own_equation():
+    import scratch_nn
+    from torch_reference.registry import verify
+
+    rows = verify(scratch_nn, ["cpu"], ["float64"], seeds=[0], ids=["BWD-DZL"])
+    mine = [e for e in entries() if e.id == "BWD-DZL"]
+    assert [r.key for r in rows] == [e.key for e in mine]
+    assert [r.equation for r in rows] == [e.equation for e in mine] and all(r.passed_cases for r in rows)
+    merged = verify(scratch_nn, ["cpu"], ["float64"], seeds=[0], ids=["BWD-DZL"], merge_variants=True)
+    assert [(r.oracle, r.cases) for r in merged] == [
+        (kind, sum(r.cases for r in rows if r.oracle == kind)) for kind in ("PyTorch", "finite differences")
+    ]
+
+
+def test_a_redraw_that_never_succeeds_stops_with_an_error_naming_the_entry():
+    """``cases.redraw`` gives up after its cap, naming the entry (set by the registry) and what could not be
+    drawn; in a run, the case is an error row, a checker bug, not a hang or a traceback."""
+    import dataclasses
+
+    import numpy as np
+
+    import scratch_nn
+    from torch_reference import cases
+    from torch_reference.registry import run_case
+
+    calls = []
+    with pytest.raises(cases.RedrawError, match=r"^no case drawn in 3 tries: a unicorn$"):
+        cases.redraw(lambda: calls.append(1), lambda case: False, "a unicorn", tries=3)
+    assert len(calls) == 3
+    assert cases.redraw(iter(range(10)).__next__, lambda k: k == 4, "a four") == 4
+
+    base = next(e for e in entries() if e.key == "LIN-FWD")
+
+    def draw(rng, shape, dtype):
+        return cases.redraw(lambda: rng.standard_normal(2), lambda x: bool(np.isnan(x).any()), "a NaN from N(0, 1)")
+
+    result = run_case(dataclasses.replace(base, variant="never drawn", draw=draw), scratch_nn, "cpu", "float64", 0,
+                      base.shapes[0])  # fmt: skip
+    assert result.status == "error" and "checker bug (not your code)" in result.message
+    assert f"LIN-FWD[never drawn]: no case drawn in {cases.REDRAW_TRIES} tries: a NaN from N(0, 1)" in result.message
+
+
+def test_an_oracle_that_raises_is_an_error_row_not_a_traceback():
+    import dataclasses
+
+    import scratch_nn
+    from torch_reference.registry import run_case
+
+    base = next(e for e in entries() if e.key == "LIN-FWD")
+
+    def broken(case, device, dtype):
+        raise KeyError("no such quantity")
+
+    result = run_case(dataclasses.replace(base, oracle=broken), scratch_nn, "cpu", "float64", 0, base.shapes[0])
+    assert result.status == "error" and "checker bug (not your code): the oracle: KeyError" in result.message
+
+
+def test_every_claim_check_passes():
+    """The claims' quick experiments (experiments/quick.py), in float64; their float32 rows (the same code on
+    rounded data) are nn-verify's. The errata's checks are tests/test_errata.py's demonstrations."""
+    from torch_reference.registry import checks, run_check
+
+    claims = [c for c in checks() if c.id.startswith("CLAIM-")]
+    assert len({c.id for c in claims}) == 7
+    failed = [r.report() for r in (run_check(c, "float64", 0) for c in claims) if not r.passed]
+    assert failed == []

@@ -13,13 +13,14 @@ import pytest
 import torch
 
 import scratch_nn as nn_
-from torch_reference.activations import torch_activation
+from torch_reference.ops import ACTIVATIONS, torch_activation
 
+#: every activation with a kink, at its last (least default) hyperparameters:
+#: (name, params, (the notes' g'(0), PyTorch's g'(0))), from the descriptions (torch_reference/ops.py)
 KINKED = [
-    # name, params, (notes' g'(0), PyTorch's g'(0))
-    ("relu", {}, (1.0, 0.0)),
-    ("leaky_relu", {"slope": 0.2}, (1.0, 0.2)),
-    ("elu", {"alpha": 1.7}, (1.0, 1.7)),
+    (a.name, dict(a.variants[-1]), (a.kinks[0].notes, a.kinks[0].pytorch(a.with_params(**a.variants[-1]))))
+    for a in ACTIVATIONS
+    if a.kinks
 ]
 
 
@@ -56,8 +57,8 @@ def test_values_at_zero_stated_in_the_notes():
     Z, dA = np.zeros((1, 1)), np.ones((1, 1))  # a value check at one point, not a gradient test
     assert nn_.sigmoid(Z)[0, 0] == 0.5 and nn_.sigmoid_backward(dA, Z)[0, 0] == 0.25
     assert nn_.tanh(Z)[0, 0] == 0.0 and nn_.tanh_backward(dA, Z)[0, 0] == 1.0
-    for f in (nn_.relu, nn_.leaky_relu, nn_.elu):
-        assert f(Z)[0, 0] == 0.0
+    for name, _params, _at_zero in KINKED:
+        assert getattr(nn_, name)(Z)[0, 0] == 0.0
     # sigmoid'(±10) ≈ 0 (the notes' "g'(z) = 1(1 - 1) = 0"), but never exactly 0 in float64
     big = nn_.sigmoid_backward(np.ones((1, 2)), np.array([[10.0, -10.0]]))
     assert (0 < big).all() and (big < 5e-5).all()

@@ -26,6 +26,7 @@ from torch_reference import cases
 from torch_reference.compare import compare
 from torch_reference.device import DTYPES, strict_float32
 from torch_reference.model import reference_bounds, reference_pass
+from torch_reference.ops import ACTIVATIONS
 
 HIDDEN = [
     ("relu", "relu", "relu"),
@@ -38,8 +39,8 @@ HIDDEN = [
 CASES = [(hidden, ("sigmoid", "softmax")[i % 2]) for i, hidden in enumerate(HIDDEN)]
 IDS = ["-".join((*h, o)) for h, o in CASES]
 DIMS = (5, 6, 4, 3)  # n[0..3]; the output layer is added per case
-#: g'(0) in the notes and in PyTorch, with the model's default slope 0.01 and alpha 1.0
-AT_ZERO = {"relu": (1.0, 0.0), "leaky_relu": (1.0, 0.01), "elu": (1.0, 1.0)}
+#: g'(0) in the notes and in PyTorch, with the model's default slope 0.01 and alpha 1.0 (the descriptions')
+AT_ZERO = {a.name: (a.kinks[0].notes, a.kinks[0].pytorch(a.defaults)) for a in ACTIVATIONS if a.kinks}
 
 
 def network_with_exact_zeros(rng: np.random.Generator, hidden: tuple[str, ...], output: str, dtype: type) -> dict:

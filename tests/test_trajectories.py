@@ -18,7 +18,7 @@ from torch_reference.model import reference_pass
 from torch_reference.registry import case_rng, entries, run_case
 from torch_reference.trajectories import GD_SHAPES, hessian
 
-from .mutants import mutant
+from .checks import planted_bugs_test
 
 ENTRY = next(e for e in entries() if e.id == "GD-LOOP")
 
@@ -91,15 +91,15 @@ def _train_with_slightly_wrong_rate(X, Y, parameters, learning_rate, num_iterati
     return nn_.train(X, Y, parameters, learning_rate * (1 + 1e-6), num_iterations, activations=activations)
 
 
-@pytest.mark.parametrize(
-    "bad_train",
-    [_train_records_cost_after_update, _train_forgets_biases, _train_with_slightly_wrong_rate],
-    ids=["history off by one", "biases never updated", "alpha off by 1e-6"],
-)
-def test_planted_loop_bugs_are_caught(bad_train):
-    impl = mutant(train=bad_train)
-    result = run_case(ENTRY, impl, "cpu", "float64", 0, GD_SHAPES[1])
-    assert result.status == "FAIL", result.report()
+#: the GD-LOOP row of the second network must FAIL
+LOOP = {"shapes": [GD_SHAPES[1]], "fail_only": True}
+MUTANTS = [
+    ("GD-LOOP", "history off by one", {"train": _train_records_cost_after_update}, LOOP),
+    ("GD-LOOP", "biases never updated", {"train": _train_forgets_biases}, LOOP),
+    ("GD-LOOP", "alpha off by 1e-6", {"train": _train_with_slightly_wrong_rate}, LOOP),
+]
+
+test_planted_loop_bug_is_caught = planted_bugs_test(MUTANTS)
 
 
 def test_float32_trajectory_is_outside_the_float64_bound():

@@ -1,10 +1,12 @@
-"""PyTorch's activation modules, and the registry entries of every g and g'.
+"""The registry entries of every activation g and its g', derived from the descriptions in ``ops.py``.
 
-Catalogue IDs: ACT-SIGMOID, ACT-TANH, ACT-RELU, ACT-LEAKY, ACT-ELU, ACT-SOFTMAX,
-ACT-LINEAR. Each entry compares ``A = g(Z)`` and ``dZ = dA * g'(Z)`` (autograd of
-the module with a random upstream ``dA``) element by element. The piecewise ones
-also have an ``at-0`` variant: Z containing exact zeros, the implementation asked
-for PyTorch's convention, which must then agree exactly.
+Catalogue IDs: the ACT-* of every ``ops.ACTIVATIONS`` (ACT-SIGMOID, ACT-TANH, ACT-RELU, ...). Each
+entry compares ``A = g(Z)`` and ``dZ = dA * g'(Z)`` (autograd of the description's PyTorch module with
+a random upstream ``dA``) element by element, within the bounds of the description's rounding rule
+(``tolerance.activation_bound``). For each hyperparameter variant: the entry itself (with the planted
+bugs, ``Entry.mutants``, on the first variant), a forward-only variant (``based_on`` it), and for an
+activation with a kink two "at-0" variants: Z containing exact zeros, the implementation asked for
+PyTorch's convention (which must then agree exactly) or the notes' (g'(0) = 1, where PyTorch's differs).
 """
 
 from __future__ import annotations
@@ -13,28 +15,22 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from . import cases
 from .layout import backward_from, from_rows, to_rows
+from .ops import ACTIVATIONS, Activation, planted_bugs, torch_activation
 from .registry import Case, Entry, Reference, register
 from .tolerance import activation_backward_bound, activation_bound
 
+__all__ = ["BACKWARD_NAME", "KINKED", "torch_activation", "torch_activation_backward"]
 
-def torch_activation(name: str, slope: float = 0.01, alpha: float = 1.0) -> nn.Module:
-    """The ``nn`` module for an activation name, in the row layout (softmax over dim 1)."""
-    modules = {
-        "sigmoid": lambda: nn.Sigmoid(),
-        "tanh": lambda: nn.Tanh(),
-        "relu": lambda: nn.ReLU(),
-        "leaky_relu": lambda: nn.LeakyReLU(negative_slope=slope),
-        "elu": lambda: nn.ELU(alpha=alpha),
-        "softmax": lambda: nn.Softmax(dim=1),  # classes are columns in PyTorch's rows
-        "linear": lambda: nn.Identity(),
-    }
-    if name not in modules:
-        raise ValueError(f"unknown activation {name!r}")
-    return modules[name]()
+#: contract name of each activation's backward function
+BACKWARD_NAME = {act.name: act.backward for act in ACTIVATIONS}
+#: the activations with a kink (g' undefined at 0): their pre-activations are drawn away from it
+KINKED = tuple(act.name for act in ACTIVATIONS if act.kinks)
+
+ELEMENTWISE_SHAPES = [(4, 7), (9, 3), (1, 1), (1, 6)]
+SOFTMAX_SHAPES = [(5, 7), (10, 3), (2, 1)]
 
 
 def torch_activation_backward(
@@ -49,35 +45,6 @@ def torch_activation_backward(
     At = torch_activation(name, **params)(Zt)
     backward_from(At, to_rows(dA, device, dtype))
     return from_rows(At), from_rows(Zt.grad)
-
-
-# (ID, function name, params, description) of every activation entry
-ACTIVATION_IDS: list[tuple[str, str, dict[str, float], str]] = [
-    ("ACT-SIGMOID", "sigmoid", {}, "g(z) = 1/(1+e^-z); g'(z) = a(1-a)"),
-    ("ACT-TANH", "tanh", {}, "g(z) = tanh z; g'(z) = 1 - a^2"),
-    ("ACT-RELU", "relu", {}, "g(z) = max(0, z); g' = 1[z >= 0]"),
-    ("ACT-LEAKY", "leaky_relu", {"slope": 0.01}, "g(z) = max(s z, z); g' = s or 1"),
-    ("ACT-LEAKY", "leaky_relu", {"slope": 0.2}, "g(z) = max(s z, z); g' = s or 1"),
-    ("ACT-ELU", "elu", {"alpha": 1.0}, "g(z) = a(e^z - 1) or z; g' = a e^z or 1"),
-    ("ACT-ELU", "elu", {"alpha": 1.7}, "g(z) = a(e^z - 1) or z; g' = a e^z or 1"),
-    ("ACT-SOFTMAX", "softmax", {}, "a_i = e^z_i / sum_j e^z_j per column; dZ = a*(dA - sum a dA)"),
-    ("ACT-LINEAR", "linear", {}, "g(z) = z; g' = 1"),
-]
-
-#: contract name of each activation's backward function
-BACKWARD_NAME = {
-    "sigmoid": "sigmoid_backward",
-    "tanh": "tanh_backward",
-    "relu": "relu_backward",
-    "leaky_relu": "leaky_relu_backward",
-    "elu": "elu_backward",
-    "softmax": "softmax_backward",
-    "linear": "linear_backward_activation",
-}
-KINKED = ("relu", "leaky_relu", "elu")
-
-ELEMENTWISE_SHAPES = [(4, 7), (9, 3), (1, 1), (1, 6)]
-SOFTMAX_SHAPES = [(5, 7), (10, 3), (2, 1)]
 
 
 def _variant(params: dict[str, float]) -> str:
@@ -97,11 +64,12 @@ def draw_at_zero(rng: np.random.Generator, shape: tuple[int, int], dtype: type) 
     return case
 
 
-def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: str, at_zero: str = "") -> Entry:
+def _activation_entry(act: Activation, params: dict[str, float], at_zero: str = "", first: bool = False,
+                      based_on: Entry | None = None) -> Entry:  # fmt: skip
     """``at_zero``: "" (Z away from 0), or "pytorch" / "notes": Z with exact zeros, the
     implementation asked for that convention. The notes' oracle is PyTorch's autograd
-    away from 0 and the notes' documented g'(0) = 1 at 0 (where PyTorch's differs)."""
-    backward = BACKWARD_NAME[name]
+    away from 0 and the notes' documented g'(0) at 0 (where PyTorch's differs)."""
+    name, backward = act.name, act.backward
     extra: dict[str, Any] = {"convention": at_zero} if at_zero else {}
 
     def run(impl: Any, case: Case) -> dict[str, Any]:
@@ -115,49 +83,54 @@ def _make_activation_entry(cid: str, name: str, params: dict[str, float], eq: st
     def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
         Z, dA = case["Z"], case["dA"]
         A, dZ = torch_activation_backward(name, Z, dA, device, dtype, **params)
-        if at_zero == "notes":
-            dZ = np.where(Z == 0, dA.astype(np.float64), dZ)  # g'(0) = 1: exactly dA
-        refs = {"dZ": Reference(dZ, activation_backward_bound(name, Z, dA, **params))}
+        if at_zero == "notes":  # the notes' g'(0): exactly that multiple of dA
+            dZ = np.where(Z == 0, act.kinks[0].notes * dA.astype(np.float64), dZ)
+        refs = {"dZ": Reference(dZ, activation_backward_bound(name, Z, dA, dtype=dtype, **params))}
         if not at_zero:
-            refs["A"] = Reference(A, activation_bound(name, Z, A, **params))
+            refs["A"] = Reference(A, activation_bound(name, Z, A, dtype=dtype, **params))
         return refs
 
     variant = ",".join(filter(None, [_variant(params), f"at-0 {at_zero} convention" if at_zero else ""]))
     return Entry(
-        id=cid,
-        equation=eq,
+        id=act.id,
+        equation=act.equation,
         variant=variant,
         draw=draw_at_zero if at_zero else draw_activation,
         run=run,
         oracle=oracle,
-        shapes=SOFTMAX_SHAPES if name == "softmax" else ELEMENTWISE_SHAPES,
+        shapes=SOFTMAX_SHAPES if act.column_wise else ELEMENTWISE_SHAPES,
         needs=(name, backward),
+        mutants=planted_bugs(act, act.id) if first else (),
+        based_on=based_on,
     )
 
 
-def _forward_only_entry(cid: str, name: str, params: dict[str, float], eq: str) -> Entry:
+def _forward_only_entry(act: Activation, params: dict[str, float], based_on: Entry) -> Entry:
     """g(Z) alone: a module that has the activation but not its backward (the logistic-regression
     assignment's ``sigmoid(z)``) is checked too, not left out for want of ``*_backward``."""
+    name = act.name
+
+    def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+        A = torch_activation_backward(name, case["Z"], case["dA"], device, dtype, **params)[0]
+        return {"A": Reference(A, activation_bound(name, case["Z"], A, dtype=dtype, **params))}
+
     return Entry(
-        id=cid,
-        equation=eq,
+        id=act.id,
+        equation=act.equation,
         variant=",".join(filter(None, [_variant(params), "forward only"])),
         draw=draw_activation,
         run=lambda impl, case: {"A": getattr(impl, name)(case["Z"], **params)},
-        oracle=lambda case, device, dtype: {
-            "A": Reference(
-                (A := torch_activation_backward(name, case["Z"], case["dA"], device, dtype, **params)[0]),
-                activation_bound(name, case["Z"], A, **params),
-            )
-        },
-        shapes=SOFTMAX_SHAPES if name == "softmax" else ELEMENTWISE_SHAPES,
+        oracle=oracle,
+        shapes=SOFTMAX_SHAPES if act.column_wise else ELEMENTWISE_SHAPES,
         needs=(name,),
+        based_on=based_on,
     )
 
 
-for _cid, _name, _params, _eq in ACTIVATION_IDS:
-    register(_make_activation_entry(_cid, _name, _params, _eq))
-    register(_forward_only_entry(_cid, _name, _params, _eq))
-    if _name in KINKED:
-        register(_make_activation_entry(_cid, _name, _params, _eq, at_zero="pytorch"))
-        register(_make_activation_entry(_cid, _name, _params, _eq, at_zero="notes"))
+for _act in ACTIVATIONS:
+    for _i, _params in enumerate(_act.variants):
+        _main = register(_activation_entry(_act, dict(_params), first=_i == 0))
+        register(_forward_only_entry(_act, dict(_params), _main))
+        if _act.kinks:
+            register(_activation_entry(_act, dict(_params), at_zero="pytorch", based_on=_main))
+            register(_activation_entry(_act, dict(_params), at_zero="notes", based_on=_main))

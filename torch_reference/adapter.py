@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from . import ops
 from .loader import is_students, source_of
+from .ops import ACTIVATIONS
 from .registry import NotApplicable
 
 #: contract name -> the course's other spellings
@@ -47,20 +49,34 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "compute_cost_with_regularization": ("compute_cost_with_regularization",),
     "dropout_forward": ("forward_propagation_with_dropout_layer",),
     "one_hot": ("one_hot_encoding", "onehot", "one_hot_encode"),
-    "linear_backward_activation": ("linear_activation_backward_identity", "identity_backward"),
-    "linear": ("identity",),
 }
+# the activations' spellings, from their descriptions (ops.py): the course's ``identity`` for ``linear``
+ALIASES.update({act.name: act.aliases for act in ACTIVATIONS if act.aliases})
+ALIASES.update({act.backward: act.backward_aliases for act in ACTIVATIONS if act.backward_aliases})
 
-ACTIVATION_FORWARD = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "linear")
-ACTIVATION_BACKWARD = {f"{name}_backward": name for name in ACTIVATION_FORWARD if name != "linear"}
-ACTIVATION_BACKWARD["linear_backward_activation"] = "linear"
-#: PyTorch's g'(0) as a multiple of dA, for the kinked activations
-_TORCH_AT_ZERO: dict[str, Callable[[dict[str, Any]], float]] = {
-    "relu": lambda kw: 0.0,
-    "leaky_relu": lambda kw: kw.get("slope", 0.01),
-    "elu": lambda kw: kw.get("alpha", 1.0),
-}
+#: contract names of every activation g, and of each backward -> its activation
+ACTIVATION_FORWARD = tuple(act.name for act in ACTIVATIONS)
+ACTIVATION_BACKWARD = {act.backward: act.name for act in ACTIVATIONS}
 COURSE_ACTIVATIONS = ("relu", "sigmoid")
+
+
+def _at_zero(name: str, kw: dict[str, Any]) -> tuple[float, float] | None:
+    """g'(0) as a multiple of dA, (the notes', PyTorch's), for an activation with a kink (None without
+    one), at the call's hyperparameters (the description's defaults for those not given)."""
+    act = ops.activation(name)
+    if not act.kinks:
+        return None
+    params = act.with_params(**{k: v for k, v in kw.items() if k in act.defaults})
+    return act.kinks[0].notes, act.kinks[0].pytorch(params)
+
+
+def activation_backward_name(name: str) -> str:
+    """The contract's backward of activation ``name`` (``relu_backward``, ``linear_backward_activation``);
+    ``<name>_backward`` for a name no description has."""
+    try:
+        return ops.activation(name).backward
+    except ValueError:
+        return f"{name}_backward"
 
 
 class MissingFunction(NotApplicable, AttributeError):  # noqa: N818 - a case status, like NotApplicable
@@ -86,8 +102,10 @@ def _required(func: Callable[..., Any]) -> int:
 
 
 #: keyword arguments that may be dropped for a function that does not take them, at these
-#: values (they then change nothing); any other unaccepted argument makes the case n/a
-NEUTRAL = {"dtype": None, "keep_prob": 1.0, "lambd": 0.0, "rng": None, "convention": None, "slope": 0.01, "alpha": 1.0}
+#: values (they then change nothing); any other unaccepted argument makes the case n/a (the
+#: activations' hyperparameters at their defaults, from the descriptions)
+NEUTRAL: dict[str, Any] = {"dtype": None, "keep_prob": 1.0, "lambd": 0.0, "rng": None, "convention": None}
+NEUTRAL.update({k: v for act in ACTIVATIONS for k, v in act.defaults.items()})
 
 
 def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -181,11 +199,12 @@ class Adapter:
         def backward(dA: np.ndarray, Z: np.ndarray, **kw: Any) -> Any:
             convention = kw.get("convention")
             dZ = _call(func, dA, Z, **kw)
-            if convention is None or _accepts(func, "convention") or activation not in _TORCH_AT_ZERO:
+            at_zero = None if convention is None or _accepts(func, "convention") else _at_zero(activation, kw)
+            if at_zero is None:
                 return dZ
             # no convention argument: accept either value at exactly 0 (the notes' 1 or PyTorch's)
-            torch_value = _TORCH_AT_ZERO[activation](kw)
-            wanted, other = (torch_value, 1.0) if convention == "pytorch" else (1.0, torch_value)
+            notes_value, torch_value = at_zero
+            wanted, other = (torch_value, notes_value) if convention == "pytorch" else (notes_value, torch_value)
             at_zero_other = (Z == 0) & np.isclose(dZ, dA * other, rtol=0, atol=0)
             return np.where(at_zero_other, dA * wanted, dZ).astype(dZ.dtype, copy=False)
 
@@ -205,7 +224,7 @@ class Adapter:
     def _wrap_linear_activation_backward(self, func: Callable[..., Any], spelled: str) -> Callable[..., Any]:
         def backward(dA: np.ndarray, cache: Any, activation: str, **kw: Any) -> Any:
             # the backward of a layer needs g' (relu_backward), not g itself
-            name = "linear_backward_activation" if activation == "linear" else f"{activation}_backward"
+            name = activation_backward_name(activation)
             if not self.has(name):
                 raise NotApplicable(f"{self.__name__} has no {name}()")
             return _call(func, dA, cache, activation, **kw)

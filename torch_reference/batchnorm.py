@@ -299,19 +299,24 @@ def draw_bn_model(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     from .model import _labels
 
     dims, acts, m, bn = shape
-    while True:
-        case = {
+    layers = [l for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED]
+
+    def draw() -> Case:
+        return {
             "X": cases.normal(rng, (dims[0], m), dtype),
             "parameters": bn_model_parameters(rng, dims, bn, dtype),
             "Y": _labels(rng, acts[-1], (dims[-1], m), dtype),
             "activations": list(acts),
         }
+
+    def accept(case: Case) -> bool:
         values = bn_forward64(case["parameters"], acts, case["X"])
-        layers = [l for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED]
-        if any(cases.near_kink(values[f"Zt{l}"]) for l in layers):
-            continue
-        if not any(cases.dead_relu(values[f"Zt{l}"]) for l in layers if acts[l - 1] == "relu"):
-            return case
+        return not any(
+            cases.near_kink(values[f"Zt{l}"]) or (acts[l - 1] == "relu" and cases.dead_relu(values[f"Zt{l}"]))
+            for l in layers
+        )
+
+    return cases.redraw(draw, accept, f"a BN network {dims} {acts} with no kinked Z~ near 0 and no dead ReLU layer")
 
 
 def _with_bn(parameters: dict[str, np.ndarray], L: int) -> list[bool]:
@@ -637,15 +642,21 @@ def draw_bn_model_infer(rng: np.random.Generator, shape: tuple, dtype: type) -> 
     """A BN-model case (:func:`draw_bn_model`) whose X is the first of ``batches`` training batches, and a test
     batch; every batch's forward (training mode) and the test forward (running statistics) kept from kinks."""
     dims, acts, m, bn, batches, m_test = shape
-    while True:
+    kinked = [l for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED]
+
+    def draw() -> Case:
         case = draw_bn_model(rng, (dims, acts, m, bn), dtype)
         case["batches"] = [case["X"]] + [cases.normal(rng, (dims[0], m), dtype) for _ in range(batches - 1)]
         case["X_test"] = cases.normal(rng, (dims[0], m_test), dtype)
-        ref = _infer_reference(case)
-        kinked = [l for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED]
-        values = [bn_forward64(case["parameters"], acts, Xb) for Xb in case["batches"]] + [ref["test"]]
-        if not any(cases.near_kink(v[f"Zt{l}"]) for v in values for l in kinked):
-            return case
+        return case
+
+    def accept(case: Case) -> bool:
+        values = [bn_forward64(case["parameters"], acts, Xb) for Xb in case["batches"]]
+        values.append(_infer_reference(case)["test"])
+        return not any(cases.near_kink(v[f"Zt{l}"]) for v in values for l in kinked)
+
+    what = f"{batches} training batches and a test batch of a BN network {dims} {acts} with no kinked Z~ near 0"
+    return cases.redraw(draw, accept, what)
 
 
 def _infer_reference(case: Case) -> dict[str, Any]:

@@ -15,7 +15,14 @@ The rules (DEVELOPERS.md, "No vacuous checks"), applied by every entry:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
 import numpy as np
+
+T = TypeVar("T")
 
 #: no pre-activation of a piecewise layer is drawn closer than this to 0
 KINK_MARGIN = 1e-3
@@ -77,3 +84,41 @@ def dead_relu(Z: np.ndarray) -> bool:
     if not (Z > 0).any():
         return True
     return Z.shape[1] >= 4 and not (Z > 0).any(axis=1).all()
+
+
+#: draws a case may take before :func:`redraw` gives up. Over every entry, shape, seed and dtype the
+#: most any case needs is 9 draws (a network whose outputs must all be 0.05 from the threshold 0.5;
+#: about 4 on average, i.e. ~1 in 4 accepted): 100 rejections in a row (0.77^100 < 1e-11) means
+#: the rule cannot be met (an impossible shape, a broken draw), not bad luck
+REDRAW_TRIES = 100
+
+#: the registry key of the entry whose case is being drawn (set by :func:`drawing`), for the error
+_DRAWING: contextvars.ContextVar[str] = contextvars.ContextVar("drawing", default="")
+
+
+class RedrawError(RuntimeError):
+    """No acceptable case within the cap of :func:`redraw`: a checker bug, never the code under test's."""
+
+
+@contextlib.contextmanager
+def drawing(key: str) -> Iterator[None]:
+    """Within the block, a :func:`redraw` that gives up names entry ``key`` (the registry sets it)."""
+    token = _DRAWING.set(key)
+    try:
+        yield
+    finally:
+        _DRAWING.reset(token)
+
+
+def redraw(draw: Callable[[], T], accept: Callable[[T], bool], what: str, tries: int = REDRAW_TRIES) -> T:
+    """``draw()`` until ``accept(case)``; the first accepted case.
+
+    Raises :class:`RedrawError` after ``tries`` rejected draws, naming the entry being drawn (see
+    :func:`drawing`) and ``what`` could not be drawn (e.g. "a layer with no Z within KINK_MARGIN of 0").
+    """
+    for _ in range(tries):
+        case = draw()
+        if accept(case):
+            return case
+    entry = _DRAWING.get()
+    raise RedrawError(f"{entry + ': ' if entry else ''}no case drawn in {tries} tries: {what}")

@@ -1,8 +1,13 @@
-"""``nn-verify``: the agreement table of every catalogue equation, NumPy vs PyTorch.
+"""``nn-verify``: the agreement table of every catalogue ID, NumPy vs PyTorch (or another oracle).
 
-One row per catalogue ID x device x dtype: the number of cases, the largest
-absolute and relative error, the worst error as a fraction of its derived
-tolerance (<= 1 passes), and the status. Exit status 0 only if every row passes.
+One row per registry entry (a catalogue ID and its variant, with its own equation) x oracle x device
+x dtype, and, when the implementation under test is scratch_nn, one per erratum and claim of the
+notes x dtype (``registry.Check``: the errata's demonstrations, the claims' quick experiments). Each
+row: the number of cases, the largest absolute and relative error, the worst error as a fraction of
+its derived tolerance (<= 1 passes), and the status. Rows that cannot apply to the implementation
+under test (a function it lacks, a reading it does not have) are listed with ``-v`` only; a row whose
+oracle cannot run here (scikit-learn missing) is listed, "n/a" with the reason. Exit status 0 only
+if every checked row passes.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from .impl import ImplLoadError, load_impl
 from .registry import SEEDS, Row, verify
 from .sandbox import Limits
 
-COLUMNS = ["ID", "equation", "oracle", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol", "status"]
+COLUMNS = ["ID", "variant", "equation", "oracle", "device", "dtype", "cases", "max abs err", "max rel err", "worst/tol",
+           "status"]  # fmt: skip
+#: the widest variant and equation cells of the text table (the JSON has them whole)
+VARIANT_WIDTH, EQUATION_WIDTH = 32, 48
 
 #: exit statuses: every checked row passes; some row FAILs or errors; the implementation or the
 #: options could not be used; nothing at all could be checked
@@ -35,10 +43,17 @@ def fraction_text(x: float) -> str:
 
 
 def status_text(row: Row) -> str:
-    """The row's status, with the cases it could not run when some did (never hidden)."""
+    """The row's status, with the cases it could not run when some did (never hidden), or why its
+    oracle could not run here."""
     if row.ran and row.skipped:
         return f"{row.status} ({row.skipped} cases not run)"
+    if row.unavailable:
+        return f"{row.status}: {row.unavailable}"
     return row.status
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cells(row: Row) -> list[str]:
@@ -46,10 +61,10 @@ def _cells(row: Row) -> list[str]:
         return f"{x:.2e}" if math.isfinite(x) else str(x)
 
     text = f"{row.function.split('(')[0]}: {row.equation}" if row.function else row.equation
-    eq = text if len(text) <= 48 else text[:47] + "…"
     return [
         row.id,
-        eq,
+        _clip(row.variant, VARIANT_WIDTH),
+        _clip(text, EQUATION_WIDTH),
         row.oracle,
         row.device,
         row.dtype,
@@ -79,6 +94,7 @@ def format_json(rows: Sequence[Row], meta: dict) -> str:
         "rows": [
             {
                 "id": r.id,
+                "variant": r.variant,
                 "function": r.function,
                 "equation": r.equation,
                 "oracle": r.oracle,
@@ -89,6 +105,7 @@ def format_json(rows: Sequence[Row], meta: dict) -> str:
                 "max_rel_err": r.max_rel,
                 "worst_fraction_of_tolerance": r.worst_fraction,
                 "status": r.status,
+                "oracle_unavailable": r.unavailable,
                 "cases_not_run": r.skipped,
                 "notes": sorted(r.notes),
                 "worst": r.worst,
@@ -147,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--seeds", type=int, default=len(SEEDS), metavar="N", help="seeds per shape (default 3)")
     p.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these catalogue IDs (repeatable)")
-    p.add_argument("-v", "--verbose", action="store_true", help="print the worst case of every failing row")
+    p.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="list the rows that cannot apply to the implementation too; print the worst case of every failing row",
+    )  # fmt: skip
     p.add_argument(
         "--errata",
         action="store_true",
@@ -233,18 +253,22 @@ def _check(args: argparse.Namespace, impl: Any, devices: list[str]) -> int:
         "seconds": round(elapsed, 2),
     }
     checked = [r for r in rows if r.ran]
+    # rows that cannot apply to the implementation (functions the module lacks; the sample-statistics
+    # INIT rows, which only apply to a non-replayable initializer) are listed with -v only
+    shown = rows if args.verbose else [r for r in rows if r.listed]
+    meta["rows_not_listed"] = len(rows) - len(shown)
     if args.format == "json":
-        text = format_json(rows, meta)
+        text = format_json(shown, meta)
     else:
-        # rows with no case checked (functions the module lacks; the sample-statistics INIT rows,
-        # which only apply to a non-replayable initializer) are listed with -v only
-        shown = rows if args.verbose else checked
         text = format_table(shown, markdown=args.format == "markdown")
         counts = {s: sum(r.status == s for r in checked) for s in ("pass", "FAIL", "error")}
-        unchecked = len(rows) - len(checked)
+        unavailable = sorted({r.unavailable for r in rows if r.unavailable and not r.ran})
+        n_unavailable = sum(bool(r.unavailable) and not r.ran for r in rows)
+        unchecked = len(rows) - len(checked) - n_unavailable
         summary = (
             f"{counts['pass']} of {len(checked)} checked rows pass"
             + "".join(f", {n} {s}" for s, n in counts.items() if n and s != "pass")
+            + (f"; {n_unavailable} rows n/a ({'; '.join(unavailable)})" if unavailable else "")
             + (f"; {unchecked} rows not checked ({'listed' if args.verbose else 'see -v'})" if unchecked else "")
             + f" ({sum(r.cases for r in rows)} cases, {elapsed:.1f} s; impl {meta['impl']}; "
             f"devices {', '.join(meta['devices'])})"
@@ -275,7 +299,7 @@ def _first_problem(row: Row) -> str:
     lines = row.worst.splitlines()
     detail = next((line.strip() for line in lines[1:] if line.strip()), lines[0] if lines else "")
     cause = next((line.strip() for line in lines if "likely cause" in line), "")
-    where = f"{row.id} {row.function.split('(')[0]}".strip()
+    where = f"{row.key} {row.function.split('(')[0]}".strip()
     return f"  {where} [{row.dtype}]: {detail}" + (f" -- {cause}" if cause else "")
 
 
@@ -321,7 +345,7 @@ class Progress:
         self.count += 1
         ran = [r for r in rows if r.ran]
         status = "FAIL" if any(r.failed for r in ran) else "pass" if ran else "not run"
-        name = f"{entry.id} {entry.function}".strip()
+        name = f"{getattr(entry, 'key', entry.id)} {entry.function}".strip()  # ID[variant] of an entry or check
         if self.bar is not None:
             self.bar.set_postfix_str(f"{name} {seconds:.2f} s", refresh=False)
             self.bar.update(1)

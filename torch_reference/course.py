@@ -406,11 +406,13 @@ _entry(
 
 def _draw_predict_lr(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     """Logistic-regression inputs with every probability at least 0.05 from the threshold 0.5."""
-    while True:
-        case = draw_lr(rng, shape, dtype)
+
+    def accept(case: Case) -> bool:
         A = 1 / (1 + np.exp(-(case["w"].T.astype(np.float64) @ case["X"] + case["b"])))
-        if np.abs(A - 0.5).min() > 0.05:
-            return case
+        return bool(np.abs(A - 0.5).min() > 0.05)
+
+    what = f"logistic-regression inputs {shape} with every probability 0.05 or more from 0.5"
+    return cases.redraw(lambda: draw_lr(rng, shape, dtype), accept, what)
 
 
 def _prediction_oracle(A: np.ndarray) -> dict[str, Reference]:
@@ -584,11 +586,13 @@ _entry(
 
 def _draw_predict_net(dims_acts: tuple, rng: np.random.Generator, dtype: type) -> Case:
     dims, m, acts = dims_acts
-    while True:
-        case = _draw_net(dims, acts, m, rng, dtype)
+
+    def accept(case: Case) -> bool:
         ref = reference_pass(case["parameters"], case["X"], case["Y"], acts, "cpu", torch.float64)
-        if np.abs(ref[f"A{len(acts)}"] - 0.5).min() > 0.05:
-            return case
+        return bool(np.abs(ref[f"A{len(acts)}"] - 0.5).min() > 0.05)
+
+    what = f"a network {dims} {acts} with every output probability 0.05 or more from 0.5"
+    return cases.redraw(lambda: _draw_net(dims, acts, m, rng, dtype), accept, what)
 
 
 def _net_predictions(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .ops import ACTIVATIONS, sigmoid64, torch_activation
 from .tolerance import tolerance
 
 Candidate = tuple[np.ndarray, np.ndarray | float, str]  # value, bound (units of u), cause
@@ -108,15 +109,29 @@ def _init_candidates(
 
 
 def _other_activations(name: str, Z: np.ndarray, expected: np.ndarray) -> Iterator[Candidate]:
+    """FWD-L: A[l] is another activation of Z[l] (every described one, ``ops.ACTIVATIONS``)."""
     import torch
 
-    from .activations import torch_activation
     from .layout import from_rows, to_rows
 
-    for act in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "linear", "softmax"):
+    for act in ACTIVATIONS:
         with torch.no_grad():
-            value = from_rows(torch_activation(act)(to_rows(Z, "cpu", torch.float64)))
-        yield value, 32 * np.abs(value) + 1, f"layer {name[1:]} applies {act} instead of its own g[{name[1:]}]"
+            value = from_rows(torch_activation(act.name)(to_rows(Z, "cpu", torch.float64)))
+        yield value, 32 * np.abs(value) + 1, f"layer {name[1:]} applies {act.name} instead of its own g[{name[1:]}]"
+
+
+def _mistaken_activations(Z: np.ndarray, dA: np.ndarray | None = None) -> Iterator[Candidate]:
+    """The described mistakes of every activation (``ops.Mistake`` with a ``cause``): of g when ``dA`` is
+    None, else of the backward ``dZ = dA * g'(Z)``; a column-wise g's only when Z has several rows."""
+    Z64 = Z.astype(np.float64)
+    for act in ACTIVATIONS:
+        if act.column_wise and Z.shape[0] < 2:
+            continue
+        for mistake in act.mistakes:
+            if not mistake.cause or mistake.function != (act.name if dA is None else act.backward):
+                continue
+            value = np.asarray(mistake.wrong(Z64) if dA is None else mistake.wrong(dA.astype(np.float64), Z64))
+            yield value, mistake.bound(value, Z), mistake.cause
 
 
 def _l2_candidates(
@@ -162,7 +177,7 @@ def _epsilon_candidates(
     A = next((case[k] for k in ("AL", "A", "A2", "A3") if isinstance(case.get(k), np.ndarray)), None)
     w, X, b = case.get("w"), case.get("X"), case.get("b")
     if A is None and isinstance(w, np.ndarray) and isinstance(X, np.ndarray):  # propagate(w, b, X, Y)
-        A = 1 / (1 + np.exp(-(w.T.astype(np.float64) @ X + float(b))))
+        A = sigmoid64(w.T.astype(np.float64) @ X + float(b))
     if not (isinstance(Y, np.ndarray) and isinstance(A, np.ndarray) and A.shape == Y.shape and A.shape[0] == 1):
         return
     A64, Y64 = np.asarray(A, np.float64), np.asarray(Y, np.float64)
@@ -196,13 +211,7 @@ def _value_candidates(
             yield WA, 2 * np.abs(W) @ np.abs(A_prev) * A_prev.shape[0], "the bias b[l] is not added"
     Z = case.get("Z")
     if name == "A" and isinstance(Z, np.ndarray) and Z.shape == expected.shape:
-        value = 1 / (1 + np.exp(Z.astype(np.float64)))
-        yield value, 16 * value, "sigmoid(-z): e^{+z} where e^{-z} belongs"
-    if name == "A" and isinstance(Z, np.ndarray) and Z.shape == expected.shape and Z.shape[0] > 1:
-        e = np.exp(Z.astype(np.float64) - Z.max())
-        for axis, where in ((None, "the whole matrix"), (1, "each row (over examples)")):
-            value = e / e.sum(axis=axis, keepdims=axis is not None)
-            yield value, 16 * value + Z.size * value, f"softmax normalized over {where}: normalize each column (axis=0)"
+        yield from _mistaken_activations(Z)
     if name == "J" and isinstance(case.get("Y"), np.ndarray) and case["Y"].shape[0] > 1:
         n = case["Y"].shape[0]
         yield (
@@ -219,7 +228,7 @@ def _value_candidates(
     w, X = case.get("w"), case.get("X")
     if name == "A" and isinstance(w, np.ndarray) and isinstance(X, np.ndarray):  # logistic regression
         z = w.T.astype(np.float64) @ X
-        yield 1 / (1 + np.exp(-z)), 16 + 2 * X.shape[0] * np.ones_like(z), "the bias b is not added to w^T X"
+        yield sigmoid64(z), 16 + 2 * X.shape[0] * np.ones_like(z), "the bias b is not added to w^T X"
     layer = _layer(name)
     if layer and layer[0] == "A" and f"Z{layer[1]}" in others:  # FWD-L: another g[l] applied
         yield from _other_activations(name, np.asarray(others[f"Z{layer[1]}"].value), expected)
@@ -252,15 +261,7 @@ def _value_candidates(
         yield expected.T, bound, "transposed (hidden by a square shape)"
     Z, dA = case.get("Z"), case.get("dA")
     if name in ("dZ", "dAL") and isinstance(Z, np.ndarray) and isinstance(dA, np.ndarray) and Z.shape == expected.shape:
-        Z64, dA64 = Z.astype(np.float64), dA.astype(np.float64)
-        yield (
-            dA64 * Z64 * (1 - Z64),
-            16 * np.abs(dA64 * Z64 * (1 - Z64)),
-            "sigmoid' computed from Z: Z(1 - Z), not a(1 - a)",
-        )
-        yield dA64 * (1 - Z64**2), 16 * np.abs(dA64 * (1 - Z64**2)), "tanh' computed from Z: 1 - Z², not 1 - a²"
-        yield np.where(dA64 > 0, dA64, 0), 0.0, "the ReLU mask taken from dA instead of Z (or A)"
-        yield np.where(Z64 < 0, dA64, 0), 0.0, "the ReLU mask inverted: the gradient kept where z < 0, not z > 0"
+        yield from _mistaken_activations(Z, dA)
     for other, ref in others.items():  # holds another quantity's value (e.g. the cache keeps A, not Z)
         if other != name and np.shape(ref.value) == expected.shape and _layer(other) is None:
             yield np.asarray(ref.value), ref.bound, f"{name} holds the value of {other}"

@@ -254,14 +254,19 @@ def draw_dropout_model(rng: np.random.Generator, shape: tuple, dtype: type) -> C
     """X, parameters, Y (``model.draw_model``), keep_prob and a seed for the masks; redrawn
     until no piecewise layer's Z is within ``cases.KINK_MARGIN`` of 0 *with* the masks."""
     dims, acts, m, keep_prob = shape
-    while True:
+
+    def draw() -> Case:
         case = draw_model(rng, (dims, acts, m), dtype)
         case["keep_prob"], case["seed"] = keep_prob, int(rng.integers(2**31))
-        ref = reference_pass(
-            case["parameters"], case["X"], case["Y"], acts, "cpu", torch.float64, model_masks(case), keep_prob
-        )
-        if not any(cases.near_kink(ref[f"Z{l}"]) for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED):
-            return case
+        return case
+
+    def accept(case: Case) -> bool:
+        masks = model_masks(case)
+        ref = reference_pass(case["parameters"], case["X"], case["Y"], acts, "cpu", torch.float64, masks, keep_prob)
+        return not any(cases.near_kink(ref[f"Z{l}"]) for l in range(1, len(acts) + 1) if acts[l - 1] in KINKED)
+
+    what = f"a network {dims} {acts} with dropout masks and no kinked Z within KINK_MARGIN of 0"
+    return cases.redraw(draw, accept, what)
 
 
 def _model_forward_run(impl: Any, case: Case) -> tuple[np.ndarray, list]:

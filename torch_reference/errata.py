@@ -9,7 +9,9 @@ compares each with what PyTorch computes for the quantity the line means to comp
 same comparison and derived tolerances as the registry (``compare`` / ``tolerance``). An erratum is
 *shown* when every as-written variant fails (a shape error, a TypeError, or a disagreement beyond
 tolerance) and every corrected line passes. ``nn-verify --errata`` prints :data:`ERRATA` as a table
-with the outcome of each demonstration.
+with the outcome of each demonstration; ``nn-verify`` has one row per erratum and dtype (a
+:class:`torch_reference.registry.Check`: each seed one demonstration; its max errors and worst/tol are
+the corrected lines' against PyTorch, and it passes when the erratum is shown on every seed).
 
 The inputs of each line (dZ[L], A[L-1], W[L], ...) are taken from PyTorch's float64 forward and
 backward of a registry-style network (``model.draw_model``: non-square layers, non-zero biases, away
@@ -20,17 +22,18 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from .activations import torch_activation, torch_activation_backward
-from .compare import compare
+from .compare import Comparison, compare
 from .device import DTYPES
 from .layers import torch_linear, torch_linear_backward, torch_linear_forward
 from .layout import from_rows, to_rows
 from .model import draw_model, reference_pass
+from .registry import Check, register_check
 from .tolerance import activation_backward_bound, activation_bound, linear_backward_bounds, linear_bound, update_bound
 
 
@@ -41,6 +44,8 @@ class Outcome:
     line: str
     agrees: bool
     detail: str
+    #: the comparison with PyTorch's value (None when the line raised)
+    comparison: Comparison | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class Erratum:
     correct: str
     what_goes_wrong: str
     demonstrate: Callable[[np.random.Generator, str], Demonstration]
+    #: what the lines are compared with (the row's oracle in nn-verify)
+    oracle: str = "PyTorch"
 
 
 def evaluate(line: str, fn: Callable[[], object], expected: np.ndarray, bound, dtype: str) -> Outcome:
@@ -77,10 +84,11 @@ def evaluate(line: str, fn: Callable[[], object], expected: np.ndarray, bound, d
         return Outcome(line, False, f"{type(exc).__name__}: {exc}")
     result = compare(line, actual, expected, bound, DTYPES[dtype][0])
     if result.passed:
-        return Outcome(line, True, f"agrees (worst {result.fraction:.2g} of tolerance)")
+        return Outcome(line, True, f"agrees (worst {result.fraction:.2g} of tolerance)", result)
     if result.detail.startswith(line + " has shape") or "should be" in result.detail:
-        return Outcome(line, False, result.detail.replace(line, "result"))
-    return Outcome(line, False, f"off by up to {result.max_rel:.2g} relative ({result.fraction:.3g}x tolerance)")
+        return Outcome(line, False, result.detail.replace(line, "result"), result)
+    detail = f"off by up to {result.max_rel:.2g} relative ({result.fraction:.3g}x tolerance)"
+    return Outcome(line, False, detail, result)
 
 
 def _network(rng: np.random.Generator, dims: tuple, acts: tuple, m: int, dtype: str) -> dict[str, np.ndarray]:
@@ -213,7 +221,9 @@ def _distribution_outcome(line: str, W: np.ndarray, std: float) -> Outcome:
     z_mean = abs(float(W.mean())) / (std / np.sqrt(N))
     z_std = abs(float(W.std()) - std) / (std / np.sqrt(2 * N))
     detail = f"mean {W.mean():.2e} ({z_mean:.0f} standard errors from 0), {int((W < 0).sum())} of {N} negative"
-    return Outcome(line, z_mean <= STANDARD_ERRORS and z_std <= STANDARD_ERRORS, detail)
+    agrees = z_mean <= STANDARD_ERRORS and z_std <= STANDARD_ERRORS
+    fraction = max(z_mean, z_std) / STANDARD_ERRORS  # <= 1: within the test's standard errors
+    return Outcome(line, agrees, detail, Comparison(line, agrees, abs(float(W.mean())), fraction=fraction))
 
 
 def _rand_uniform(rng: np.random.Generator, dtype: str) -> Demonstration:
@@ -336,6 +346,7 @@ ERRATA: list[Erratum] = [
         "W = np.random.randn(2, 2) * 0.01 (zero-mean normal)",
         "rand with a tuple is a TypeError; rand(2, 2) is uniform on [0, 0.01): all positive, mean 0.005",
         _rand_uniform,
+        oracle="sample statistics",
     ),
     Erratum(
         "ERR-OUTPUT-INIT",
@@ -371,6 +382,30 @@ def demonstrate(erratum: Erratum | str, dtype: str = "float64", seed: int = 0) -
     return erratum.demonstrate(np.random.default_rng(seed), dtype)
 
 
+def comparisons(demo: Demonstration) -> list[Comparison]:
+    """The demonstration as a row's comparisons: each as-written line passes by *disagreeing* (its errors,
+    large by design, are left out of the row's numbers), each corrected line by agreeing with PyTorch."""
+    out = []
+    for o in demo.as_written:
+        detail = f"as written, {o.line}: {o.detail}, but it should disagree (the erratum is not shown)"
+        out.append(Comparison(f"as written: {o.line}", not o.agrees, detail="" if not o.agrees else detail))
+    for o in demo.corrected:
+        name = f"corrected: {o.line}"
+        base = o.comparison or Comparison(name, o.agrees)
+        out.append(replace(base, name=name, passed=o.agrees, detail="" if o.agrees else f"{name}: {o.detail}"))
+    return out
+
+
+def erratum_check(erratum: Erratum) -> Check:
+    """The erratum as a catalogue check: one demonstration per seed (:func:`demonstrate`)."""
+    return Check(
+        erratum.id,
+        f"as written {erratum.as_written}: fails; corrected {erratum.correct}: passes",
+        lambda dtype, seed: comparisons(demonstrate(erratum, dtype, seed)),
+        oracle_kind=erratum.oracle,
+    )
+
+
 def errata_table(markdown: bool = False, dtype: str = "float64", seed: int = 0) -> tuple[str, bool]:
     """The errata as a table (ID, as written, correct, what goes wrong, shown), and whether every
     erratum was shown (as written fails, corrected passes) on this run."""
@@ -395,3 +430,7 @@ def errata_table(markdown: bool = False, dtype: str = "float64", seed: int = 0) 
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines), all_shown
+
+
+for _erratum in ERRATA:
+    register_check(erratum_check(_erratum))

@@ -12,15 +12,14 @@ from types import ModuleType
 
 from .adapter import Adapter
 from .loader import LoadError
+from .ops import ACTIVATIONS
 from .sandbox import InProcess, Limits, Sandbox, remote_module
 
 DEFAULT_IMPL = "scratch_nn"
 
 #: the contract's functions (scratch_nn's public names, README: *Using scratch_nn*)
 CONTRACT = [
-    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "linear",
-    "sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "elu_backward",
-    "softmax_backward", "linear_backward_activation",
+    *(act.name for act in ACTIVATIONS), *(act.backward for act in ACTIVATIONS),  # from their descriptions
     "linear_forward", "linear_activation_forward", "linear_backward", "linear_activation_backward",
     "initialize_parameters", "model_forward", "compute_cost", "compute_cost_cross_entropy", "model_backward",
     "update_parameters", "bce_backward", "output_backward", "lr_forward", "lr_forward_theta", "lr_backward",

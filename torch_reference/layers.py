@@ -18,6 +18,7 @@ from torch import nn
 
 from . import cases
 from .activations import BACKWARD_NAME, KINKED, torch_activation, torch_activation_backward
+from .finite_differences import fd_activation, fd_linear
 from .layout import (
     bias_from_torch,
     bias_to_torch,
@@ -27,6 +28,7 @@ from .layout import (
     weight_from_torch,
     weight_to_torch,
 )
+from .ops import activation
 from .registry import Case, Entry, Reference, register
 from .tolerance import activation_backward_bound, activation_bound, linear_backward_bounds, linear_bound
 
@@ -84,11 +86,11 @@ def draw_layer(rng: np.random.Generator, shape: tuple[int, int, int], dtype: typ
 
 def draw_forward_layer(rng: np.random.Generator, shape: tuple[int, int, int], dtype: type) -> Case:
     """Like :func:`draw_layer`, redrawn until no Z = W A_prev + b is near a kink."""
-    while True:
-        case = draw_layer(rng, shape, dtype)
-        Z64 = case["W"].astype(np.float64) @ case["A_prev"] + case["b"]
-        if not cases.near_kink(Z64):
-            return case
+    return cases.redraw(
+        lambda: draw_layer(rng, shape, dtype),
+        lambda case: not cases.near_kink(case["W"].astype(np.float64) @ case["A_prev"] + case["b"]),
+        f"a layer {shape} with no Z = W A_prev + b within KINK_MARGIN of 0",
+    )
 
 
 # ----------------------------------------------------------------------- LIN-FWD
@@ -139,7 +141,7 @@ def _act_fwd_entry(name: str) -> Entry:
         draw=draw_forward_layer,
         run=run,
         oracle=oracle,
-        shapes=LAYER_SHAPES if name != "softmax" else [(5, 3, 7), (4, 2, 1)],
+        shapes=LAYER_SHAPES if not activation(name).column_wise else [(5, 3, 7), (4, 2, 1)],
         needs=("linear_activation_forward",),
     )
 
@@ -172,8 +174,9 @@ def _bwd_act_entry(name: str) -> Entry:
         draw=draw_layer,
         run=run,
         oracle=oracle,
-        shapes=LAYER_SHAPES if name != "softmax" else [(5, 3, 7), (4, 2, 1)],
+        shapes=LAYER_SHAPES if not activation(name).column_wise else [(5, 3, 7), (4, 2, 1)],
         needs=("linear_activation_backward", BACKWARD_NAME[name]),
+        fd=fd_activation(name),
     )
 
 
@@ -200,6 +203,7 @@ def _linear_backward_entry(cid: str, key: str, equation: str) -> Entry:
         oracle=oracle,
         shapes=LAYER_SHAPES,
         needs=("linear_backward",),
+        fd=fd_linear,
     )
 
 

@@ -1,11 +1,12 @@
-"""PyTorch's losses (``BCELoss``, ``BCEWithLogitsLoss``, ``CrossEntropyLoss``) and the
-registry entries of the costs and of the gradients that start backpropagation.
+"""The registry entries of the costs and of the gradients that start backpropagation, derived from
+the loss descriptions in ``ops.py`` (``BCEWithLogitsLoss``, ``CrossEntropyLoss``, half squared error).
 
 Catalogue IDs: COST-BCE, COST-CE, BWD-DAL, BWD-DZL.
 
 All PyTorch losses here use ``reduction="mean"``, i.e. the cost J; gradients with
 respect to A[L] or Z[L] are converted to the notes' per-example scale by
-``layout.per_example_grad`` (times m).
+``layout.per_example_grad`` (times m). BWD-DZL and the costs from the logits are one entry per
+``ops.LOSSES``; each declares its finite difference (``Entry.fd``) and its planted bugs.
 """
 
 from __future__ import annotations
@@ -17,53 +18,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import cases
 from .activations import torch_activation
+from .finite_differences import fd_dal, fd_dzl
 from .layout import from_rows, per_example_grad, to_rows
+from .ops import BCE, CE, LOSSES, Loss, loss, planted_bugs, sigmoid64
 from .registry import Case, Entry, Reference, register
 from .tolerance import ELEMENTARY, activation_bound, logit_loss_bound, mean_bound, output_dZ_bound, softmax_bound
 
-#: (n[L], m) shapes of binary outputs and of softmax outputs
-BINARY_SHAPES = [(1, 8), (1, 33), (1, 1)]
-SOFTMAX_SHAPES = [(4, 9), (10, 5), (3, 1)]
-REGRESSION_SHAPES = [(2, 7), (1, 4)]
-
 
 def torch_output_loss(output_activation: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """The cost J as PyTorch computes it *from the logits* Z[L] (rows layout) and Y.
-
-    sigmoid: ``BCEWithLogitsLoss``; softmax: ``CrossEntropyLoss`` with class-index
-    targets; linear: half the mean-over-examples squared error.
-    """
-    if output_activation == "sigmoid":
-        return nn.BCEWithLogitsLoss()
-    if output_activation == "softmax":
-        ce = nn.CrossEntropyLoss()
-        return lambda Z, Y: ce(Z, Y.argmax(dim=1))
-    if output_activation == "linear":
-        return lambda Z, Y: 0.5 * ((Z - Y) ** 2).sum() / Z.shape[0]
-    raise ValueError(f"no loss is paired with output activation {output_activation!r}")
-
-
-def draw_binary(rng: np.random.Generator, shape: tuple[int, int], dtype: type) -> Case:
-    """Unsaturated probabilities AL, their logits Z, and labels Y in {0, 1}."""
-    return {
-        "AL": cases.probabilities(rng, shape, dtype),
-        "Z": cases.signed(rng, shape, dtype),
-        "Y": cases.binary_labels(rng, shape, dtype),
-    }
-
-
-def draw_softmax(rng: np.random.Generator, shape: tuple[int, int], dtype: type) -> Case:
-    """Logits Z and one-hot Y (classes, m)."""
-    n, m = shape
-    Y = np.zeros(shape, dtype=dtype)
-    Y[cases.class_labels(rng, n, m), np.arange(m)] = 1
-    return {"Z": cases.normal(rng, shape, dtype, 2.0), "Y": Y}
-
-
-def draw_regression(rng: np.random.Generator, shape: tuple[int, int], dtype: type) -> Case:
-    return {"Z": cases.normal(rng, shape, dtype), "Y": cases.normal(rng, shape, dtype)}
+    """The cost J as PyTorch computes it *from the logits* Z[L] (rows layout) and Y: the loss
+    description's (sigmoid: ``BCEWithLogitsLoss``; softmax: ``CrossEntropyLoss`` with class-index
+    targets; linear: half the mean-over-examples squared error)."""
+    return loss(output_activation).torch_loss()
 
 
 # ----------------------------------------------------------------------- COST-BCE
@@ -80,16 +47,17 @@ def _cost_bce_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, R
     return {"J": Reference(np.asarray(J), mean_bound(losses, B_losses), scalar=True)}
 
 
-register(
+COST_BCE = register(
     Entry(
-        id="COST-BCE",
-        equation="J = -(1/m) sum (y log a + (1-y) log(1-a))",
+        id=BCE.id,
+        equation=BCE.equation,
         variant="BCELoss",
-        draw=draw_binary,
+        draw=BCE.draw,
         run=lambda impl, c: {"J": impl.compute_cost(c["AL"], c["Y"])},
         oracle=_cost_bce_oracle,
-        shapes=BINARY_SHAPES,
-        needs=("compute_cost",),
+        shapes=list(BCE.shapes),
+        needs=(BCE.cost,),
+        mutants=planted_bugs(BCE, BCE.id),
     )
 )
 
@@ -97,7 +65,7 @@ register(
 def _cost_bce_logits_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
     Z, Y = case["Z"], case["Y"]
     J = torch_output_loss("sigmoid")(to_rows(Z, device, dtype), to_rows(Y, device, dtype)).item()
-    A = 1 / (1 + np.exp(-Z.astype(np.float64)))
+    A = sigmoid64(Z.astype(np.float64))
     losses = _bce_losses(A, Y)
     B_A = activation_bound("sigmoid", Z, A)
     # d(-log a)/da = 1/a, d(-log(1-a))/da = 1/(1-a): the sigmoid's error carried into the log
@@ -107,14 +75,15 @@ def _cost_bce_logits_oracle(case: Case, device: str, dtype: torch.dtype) -> dict
 
 register(
     Entry(
-        id="COST-BCE",
-        equation="J = -(1/m) sum (y log a + (1-y) log(1-a))",
-        variant="a = sigmoid(Z) vs BCEWithLogitsLoss",
-        draw=draw_binary,
+        id=BCE.id,
+        equation=BCE.equation,
+        variant=f"a = sigmoid(Z) vs {BCE.name}",
+        draw=BCE.draw,
         run=lambda impl, c: {"J": impl.compute_cost(impl.sigmoid(c["Z"]), c["Y"])},
         oracle=_cost_bce_logits_oracle,
-        shapes=BINARY_SHAPES,
-        needs=("compute_cost", "sigmoid"),
+        shapes=list(BCE.shapes),
+        needs=(BCE.cost, BCE.output),
+        based_on=COST_BCE,
     )
 )
 
@@ -134,13 +103,14 @@ def _cost_ce_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Re
 
 register(
     Entry(
-        id="COST-CE",
-        equation="J = -(1/m) sum_i sum_k y_k log a_k, a = softmax(z)",
-        draw=draw_softmax,
+        id=CE.id,
+        equation=CE.equation,
+        draw=CE.draw,
         run=lambda impl, c: {"J": impl.compute_cost_cross_entropy(impl.softmax(c["Z"]), c["Y"])},
         oracle=_cost_ce_oracle,
-        shapes=SOFTMAX_SHAPES,
-        needs=("compute_cost_cross_entropy", "softmax"),
+        shapes=list(CE.shapes),
+        needs=(CE.cost, CE.output),
+        mutants=planted_bugs(CE, CE.id),
     )
 )
 
@@ -159,17 +129,21 @@ register(
     Entry(
         id="BWD-DAL",
         equation="dA[L] = -(Y/A[L] - (1-Y)/(1-A[L]))",
-        draw=draw_binary,
+        draw=BCE.draw,
         run=lambda impl, c: {"dAL": impl.bce_backward(c["AL"], c["Y"])},
         oracle=_dal_oracle,
-        shapes=BINARY_SHAPES,
+        shapes=list(BCE.shapes),
         needs=("bce_backward",),
+        fd=fd_dal,
+        mutants=planted_bugs(BCE, "BWD-DAL"),
     )
 )
 
 
 # ----------------------------------------------------------------------- BWD-DZL
-def _dzl_entry(output: str, loss_name: str, draw: Callable[..., Case], shapes: list[tuple[int, int]]) -> Entry:
+def _dzl_entry(paired: Loss) -> Entry:
+    output = paired.output
+
     def run(impl: Any, case: Case) -> dict[str, Any]:
         AL = getattr(impl, output)(case["Z"])
         return {"dZL": impl.output_backward(AL, case["Y"], output)}
@@ -185,26 +159,27 @@ def _dzl_entry(output: str, loss_name: str, draw: Callable[..., Case], shapes: l
 
     return Entry(
         id="BWD-DZL",
-        variant=f"{output} + {loss_name}",
+        variant=f"{output} + {paired.name}",
         equation="dZ[L] = A[L] - Y",
-        draw=draw,
+        draw=paired.draw,
         run=run,
         oracle=oracle,
-        shapes=shapes,
+        shapes=list(paired.shapes),
         needs=("output_backward", output),
+        fd=fd_dzl(output),
+        mutants=planted_bugs(paired, "BWD-DZL"),
     )
 
 
-register(_dzl_entry("sigmoid", "BCEWithLogitsLoss", draw_binary, BINARY_SHAPES))
-register(_dzl_entry("softmax", "CrossEntropyLoss", draw_softmax, SOFTMAX_SHAPES))
-register(_dzl_entry("linear", "squared error", draw_regression, REGRESSION_SHAPES))
+for _loss in LOSSES:
+    register(_dzl_entry(_loss))
 
 
 # ----------------------------------------------------------------------- COST-BCE, COST-CE from the logits
-def _cost_from_logits_entry(cid: str, output: str, draw: Callable[..., Case], shapes: list[tuple[int, int]],
-                            function: str) -> Entry:  # fmt: skip
+def _cost_from_logits_entry(paired: Loss) -> Entry:
     """The stable form of the cost, from Z[L] (scratch_nn.logit_costs), against PyTorch's
     ``BCEWithLogitsLoss`` / ``CrossEntropyLoss``, which compute the same identities."""
+    output = paired.output
 
     def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
         Z, Y = case["Z"], case["Y"]
@@ -214,19 +189,17 @@ def _cost_from_logits_entry(cid: str, output: str, draw: Callable[..., Case], sh
         return {"J": Reference(np.asarray(J), mean_bound(losses, B), scalar=True)}
 
     return Entry(
-        id=cid,
-        variant=f"from the logits vs {'BCEWithLogitsLoss' if output == 'sigmoid' else 'CrossEntropyLoss'}",
-        equation="J = -(1/m) sum (y log a + (1-y) log(1-a))"
-        if output == "sigmoid"
-        else "J = -(1/m) sum_i sum_k y_k log a_k, a = softmax(z)",
-        draw=draw,
-        run=lambda impl, c: {"J": getattr(impl, function)(c["Z"], c["Y"])},
+        id=paired.id,
+        variant=f"from the logits vs {paired.name}",
+        equation=paired.equation,
+        draw=paired.draw,
+        run=lambda impl, c: {"J": getattr(impl, paired.cost_from_logits)(c["Z"], c["Y"])},
         oracle=oracle,
-        shapes=shapes,
-        needs=(function,),
+        shapes=list(paired.shapes),
+        needs=(paired.cost_from_logits,),
     )
 
 
-register(_cost_from_logits_entry("COST-BCE", "sigmoid", draw_binary, BINARY_SHAPES, "compute_cost_from_logits"))
-register(_cost_from_logits_entry("COST-CE", "softmax", draw_softmax, SOFTMAX_SHAPES,
-                                 "compute_cost_cross_entropy_from_logits"))  # fmt: skip
+for _loss in LOSSES:
+    if _loss.id and _loss.cost_from_logits:
+        register(_cost_from_logits_entry(_loss))

@@ -24,6 +24,7 @@ from torch import nn
 
 from . import cases
 from .activations import KINKED, torch_activation
+from .finite_differences import fd_logistic, fd_model
 from .layers import torch_linear
 from .layout import bias_from_torch, from_rows, per_example_grad, to_rows, weight_from_torch
 from .losses import torch_output_loss
@@ -271,6 +272,7 @@ register(
         oracle=_model_oracle("backward"),
         shapes=MODEL_SHAPES,
         needs=("model_forward", "model_backward"),
+        fd=fd_model,
     )
 )
 
@@ -415,5 +417,6 @@ register(
         oracle=_lr_bwd_oracle,
         shapes=LR_SHAPES,
         needs=("lr_forward", "lr_backward"),
+        fd=fd_logistic,
     )
 )

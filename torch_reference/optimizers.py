@@ -653,15 +653,23 @@ def _draw_trajectory(optimizer: str):
         from .trajectories import TRAJECTORY_KINK_MARGIN
 
         dims, acts, m, size, epochs = shape
-        while True:
+
+        def draw() -> Case:
             case = draw_model(rng, (dims, acts, m), dtype)
             case.update(optimizer=optimizer, learning_rate=TRAJECTORY_LR[optimizer], mini_batch_size=size,
                         num_epochs=epochs, seed=int(rng.integers(0, 2**16)))  # fmt: skip
-            traj = optimizer_trajectory(case)
+            case["trajectory"] = optimizer_trajectory(case)
+            return case
+
+        def accept(case: Case) -> bool:
+            traj = case["trajectory"]
             smooth = optimizer in ("gd", "momentum") or traj.min_gradient > 0
-            if traj.min_kink_distance >= TRAJECTORY_KINK_MARGIN and traj.kink_slack > KINK_SLACK and smooth:
-                case["trajectory"] = traj
-                return case
+            return traj.min_kink_distance >= TRAJECTORY_KINK_MARGIN and traj.kink_slack > KINK_SLACK and smooth
+
+        what = f"a {optimizer} trajectory of {dims} {acts} clear of the kinks" + (
+            "" if optimizer in ("gd", "momentum") else " with no gradient entry exactly 0"
+        )
+        return cases.redraw(draw, accept, what)
 
     return draw
 

@@ -11,12 +11,23 @@ An :class:`Entry` says, for one catalogue ID (and optionally one variant of it):
   functions it calls (a missing one makes the row "not implemented").
 
 Adding an equation is adding an entry (in the ``torch_reference`` module of its
-concept); ``tests/test_registry.py`` and ``nn-verify`` pick it up.
+concept); ``tests/test_registry.py`` and ``nn-verify`` pick it up. The modules are
+discovered, not listed: any module of the package that imports ``register`` (or
+``register_check``) from here is imported by :func:`entries` (:func:`concept_modules`).
+
+A :class:`Check` is a catalogue ID shown without the implementation under test (the
+errata of the notes, the claims' quick experiments): ``nn-verify`` has its rows when
+the implementation is scratch_nn. A draw that rejects cases does so through
+``cases.redraw``, whose cap turns a rule that cannot be met into an error row that
+names the entry.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import importlib
+import re
 import sys
 import time
 import traceback
@@ -29,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from . import refcache
+from . import cases, refcache
 from .compare import Comparison, compare
 from .device import DTYPES, strict_float32
 from .diagnose import diagnose, source_diagnosis, write_diagnosis
@@ -53,6 +64,11 @@ class NotApplicable(Exception):  # noqa: N818 - reads as a case status, like 'n/
     """Raised by an implementation adapter when a case asks for something the
     implementation cannot express (e.g. a tanh layer of a course-style module whose
     ``L_model_forward`` has ReLU hidden layers fixed). The case is skipped, not failed."""
+
+
+class OracleUnavailable(NotApplicable):
+    """Raised by an oracle that cannot run here (an optional package is not installed): the case is
+    "n/a" with this message, and its row is listed, so that what was not checked is said."""
 
 
 class OtherVariant(NotApplicable):
@@ -91,6 +107,14 @@ class Entry:
     #: knows of its own equation (an initializer's draws: rand instead of randn, a scale never
     #: applied); it takes precedence over the generic signatures of diagnose.py
     explain: Callable[[Case, dict[str, Any]], str] | None = None
+    #: ``fd(case) -> {name: (centered difference, its bound)}``: what to difference for this entry's
+    #: finite-difference twin (``gradient_check.py`` registers it, ``based_on`` this entry); None: no twin
+    fd: Callable[[Case], dict[str, tuple[np.ndarray, Any]]] | None = None
+    #: the planted bugs this entry must catch: ``(what is wrong, {contract name: wrong function})``,
+    #: run by ``tests/test_mutants.py`` (from the operation's description, ``ops.py``, where it has one)
+    mutants: tuple[tuple[str, dict[str, Callable[..., Any]]], ...] = ()
+    #: the entry this one is a variant of (a forward-only or at-0 variant, a finite-difference twin)
+    based_on: Entry | None = None
 
     @property
     def key(self) -> str:
@@ -98,12 +122,36 @@ class Entry:
         return f"{self.id}[{self.variant}]" if self.variant else self.id
 
 
-REGISTRY: list[Entry] = []
+@dataclass(frozen=True)
+class Check:
+    """A catalogue ID shown by running the notes themselves, not the implementation under test: an
+    erratum's lines as written and corrected (``errata.py``), a claim's quick experiment
+    (``experiments/quick.py``). ``run(dtype, seed)`` returns the comparisons of one run, each passed
+    or not on its own criterion (an as-written line passes by *disagreeing* with PyTorch); the row
+    passes when every comparison of every run does. Checks run only when the implementation under
+    test is the reference, scratch_nn (they do not call the implementation)."""
 
-#: the torch_reference modules whose import registers entries, in catalogue order
-CONCEPT_MODULES = ["activations", "layers", "losses", "model", "initializers", "data", "dropout", "regularization"]
-CONCEPT_MODULES += ["loops", "trajectories", "gradient_check"]  # issue 4: derivations verified three ways
-CONCEPT_MODULES += ["optimizers", "batchnorm"]  # issue 13: mini-batches, torch.optim, nn.BatchNorm1d
+    id: str
+    #: what is shown, with the row's pass criterion
+    equation: str
+    run: Callable[[str, int], list[Comparison]]
+    variant: str = ""
+    oracle_kind: str = "PyTorch"
+    dtypes: tuple[str, ...] | None = None
+    #: how many of the report's seeds it runs (None: every one); an experiment's setting is fixed
+    seeds: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}[{self.variant}]" if self.variant else self.id
+
+    @property
+    def function(self) -> str:
+        return ""
+
+
+REGISTRY: list[Entry] = []
+CHECKS: list[Check] = []
 
 
 def register(entry: Entry) -> Entry:
@@ -113,14 +161,52 @@ def register(entry: Entry) -> Entry:
     return entry
 
 
+def register_check(check: Check) -> Check:
+    if any(c.key == check.key for c in CHECKS):
+        raise ValueError(f"duplicate catalogue check {check.key}")
+    CHECKS.append(check)
+    return check
+
+
+#: a module-level ``from .registry import ...`` (or ``from ..registry``), its names (one line or parenthesized)
+_REGISTRY_IMPORT = re.compile(r"^from \.+(?:[\w.]*\.)?registry import (\([^)]*\)|[^\n]*)", re.M)
+
+
+def _registers(path: Path) -> bool:
+    """The module at ``path`` imports ``register`` or ``register_check`` from this module."""
+    imports = _REGISTRY_IMPORT.findall(path.read_text(encoding="utf-8"))
+    return any(re.search(r"\bregister(?:_check)?\b", names) for names in imports)
+
+
+@functools.cache
+def concept_modules() -> tuple[str, ...]:
+    """The modules of this package (subpackages included) whose import registers entries or checks:
+    those that import ``register`` or ``register_check`` from here, found by reading their source
+    (nothing is imported to find them), in the order of their paths."""
+    root = Path(__file__).resolve().parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name != "registry.py" and _registers(path):
+            parts = path.relative_to(root).with_suffix("").parts
+            found.append(".".join((__package__, *parts[:-1], *([] if parts[-1] == "__init__" else parts[-1:]))))
+    return tuple(found)
+
+
+def _import_concept_modules() -> None:
+    for module in concept_modules():
+        importlib.import_module(module)
+
+
 def entries() -> list[Entry]:
     """Every registered entry (importing the concept modules registers them)."""
-    import importlib
-
-    for module in CONCEPT_MODULES:
-        importlib.import_module(f"{__package__}.{module}")
-
+    _import_concept_modules()
     return list(REGISTRY)
+
+
+def checks() -> list[Check]:
+    """Every catalogue check (the errata's and the claims'; importing their modules registers them)."""
+    _import_concept_modules()
+    return list(CHECKS)
 
 
 def entries_for(impl: ModuleType | Any) -> list[Entry]:
@@ -143,7 +229,7 @@ def case_rng(entry: Entry, seed: int, shape: Any) -> np.random.Generator:
 
 @dataclass
 class CaseResult:
-    entry: Entry
+    entry: Entry | Check
     device: str
     dtype: str
     seed: int
@@ -153,6 +239,7 @@ class CaseResult:
     message: str = ""
     note: str = ""  # which documented alternative the output matched (Entry.alternatives)
     other_variant: bool = False  # drawn for another reading of the function (OtherVariant): not counted
+    unavailable: bool = False  # n/a because the oracle cannot run here (OracleUnavailable)
 
     @property
     def passed(self) -> bool:
@@ -160,7 +247,8 @@ class CaseResult:
 
     @property
     def label(self) -> str:
-        return f"{self.entry.key} [{self.device}, {self.dtype}, seed {self.seed}, shape {self.shape}]"
+        shape = "" if self.shape is None else f", shape {self.shape}"
+        return f"{self.entry.key} [{self.device}, {self.dtype}, seed {self.seed}{shape}]"
 
     def report(self) -> str:
         """A failure message naming the case, the quantity and its worst element."""
@@ -297,8 +385,16 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
     np_dtype = DTYPES[dtype][0]
     take_writes = getattr(getattr(impl, "sandbox", None), "take_writes", lambda: [])
     take_writes()  # what an earlier case's calls wrote is that case's
-    case = refcache.cached("draw", (entry.key, dtype, seed, repr(shape)),
-                           lambda: entry.draw(case_rng(entry, seed, shape), shape, np_dtype))  # fmt: skip
+
+    def draw() -> Case:
+        with cases.drawing(entry.key):  # a draw that cannot meet its rule names the entry
+            return entry.draw(case_rng(entry, seed, shape), shape, np_dtype)
+
+    try:
+        case = refcache.cached("draw", (entry.key, dtype, seed, repr(shape)), draw)
+    except Exception as exc:  # the checker's own draw: a checker bug, reported as the row's error
+        result.status, result.message = "error", f"checker bug (not your code): drawing the case: {_last_frame(exc)}"
+        return result
     if entry.prepare is not None:  # may call the student's code (a training loop's own initializer)
         try:
             case = entry.prepare(impl, case)
@@ -308,7 +404,15 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
         except Exception as exc:
             result.status, result.message = _blame(exc)
             return result
-    expected = _references(entry, case, device, dtype, seed, shape)
+    try:
+        expected = _references(entry, case, device, dtype, seed, shape)
+    except NotApplicable as exc:  # the oracle cannot run here (OracleUnavailable: a package is missing)
+        result.status, result.message = "n/a", str(exc)
+        result.unavailable = isinstance(exc, OracleUnavailable)
+        return result
+    except Exception as exc:
+        result.status, result.message = "error", f"checker bug (not your code): the oracle: {_last_frame(exc)}"
+        return result
     try:
         actual = entry.run(impl, copy.deepcopy(case))  # the student's code may write into what it is given
     except NotApplicable as exc:
@@ -422,10 +526,30 @@ def _compare_all(entry: Entry, expected: dict[str, Reference], actual: dict[str,
     return out
 
 
+def run_check(check: Check, dtype: str, seed: int) -> CaseResult:
+    """Run one catalogue check (on the CPU): its comparisons, passed when every one passes. An oracle
+    that cannot run here (OracleUnavailable) makes it "n/a"; any other exception is a checker bug."""
+    result = CaseResult(check, "cpu", dtype, seed, None)
+    try:
+        with strict_float32():
+            result.comparisons = check.run(dtype, seed)
+    except NotApplicable as exc:
+        result.status, result.message = "n/a", str(exc)
+        result.unavailable = isinstance(exc, OracleUnavailable)
+        return result
+    except Exception as exc:
+        result.status, result.message = "error", f"checker bug: {_last_frame(exc)}"
+        return result
+    if not result.comparisons or not all(c.passed for c in result.comparisons):
+        result.status = "FAIL"
+        result.message = "" if result.comparisons else "the check compared nothing"
+    return result
+
+
 @dataclass
 class Row:
-    """One line of the ``nn-verify`` table: a catalogue ID, checked against one oracle, on one
-    device and dtype."""
+    """One line of the ``nn-verify`` table: one registry entry (a catalogue ID and its variant) or
+    one catalogue check, against one oracle, on one device and dtype."""
 
     id: str
     equation: str
@@ -433,6 +557,7 @@ class Row:
     dtype: str
     oracle: str = "PyTorch"
     function: str = ""  # the course function this row checks ("" for the contract's rows)
+    variant: str = ""  # the entry's variant ("" for an ID's only reading)
     cases: int = 0
     max_abs: float = 0.0
     max_rel: float = 0.0
@@ -442,6 +567,12 @@ class Row:
     skipped: int = 0  # cases the implementation cannot express (n/a)
     passed_cases: int = 0
     notes: set[str] = field(default_factory=set)  # which documented alternatives the outputs matched
+    unavailable: str = ""  # why the oracle could not run here (an optional package missing), if so
+
+    @property
+    def key(self) -> str:
+        """``ID`` or ``ID[variant]``, as the registry and the tests name it."""
+        return f"{self.id}[{self.variant}]" if self.variant else self.id
 
     @property
     def failed(self) -> bool:
@@ -456,6 +587,8 @@ class Row:
             return
         if result.status in ("n/a", "not implemented"):
             self.skipped += 1
+            if result.unavailable:
+                self.unavailable = result.message
             if self.cases == 0 and (result.status == "not implemented" or self.status != "not implemented"):
                 self.status, self.worst = result.status, result.report()
             return
@@ -484,6 +617,18 @@ class Row:
         """Some case of this row was checked (it is not all "not implemented" or "n/a")."""
         return self.cases > 0
 
+    @property
+    def listed(self) -> bool:
+        """Shown without ``-v``: some case ran, or the oracle could not run here (said, not hidden). A row
+        that cannot apply to the implementation under test (a function it lacks, a reading it does not
+        have) is listed with ``-v`` only."""
+        return self.ran or bool(self.unavailable)
+
+
+def is_reference(impl: ModuleType | Any) -> bool:
+    """``impl`` is scratch_nn itself, the implementation the notes' checks (errata, claims) are run with."""
+    return isinstance(impl, ModuleType) and impl.__name__ == "scratch_nn"
+
 
 def verify(
     impl: ModuleType | Any,
@@ -492,41 +637,55 @@ def verify(
     seeds: Iterable[int] = SEEDS,
     ids: Iterable[str] | None = None,
     progress: Any = None,
+    merge_variants: bool = False,
 ) -> list[Row]:
-    """Run every entry (or those of ``ids``) for every device, dtype, seed and shape.
+    """Run every entry (or those of ``ids``) for every device, dtype, seed and shape, one row per entry
+    (each variant its own, with its own equation), device and dtype; and, for the reference (scratch_nn),
+    every catalogue check (the errata, the claims: on the CPU, see :class:`Check`). Rows in the
+    catalogue's order: the entries' by ID (an ID's in registration order), then the checks'.
 
-    ``progress``, if given, is told ``start(n_entries)``, then ``done(entry, seconds, rows)`` as
-    each entry finishes (with the rows it added cases to), then ``close()``."""
+    ``merge_variants``: one row per ID x function x oracle x device x dtype instead, the variants'
+    cases counted together under the first one's equation (a gradebook's coarser rows).
+
+    ``progress``, if given, is told ``start(n)``, then ``done(entry_or_check, seconds, rows)`` as each
+    finishes (with the rows it added cases to), then ``close()``."""
     wanted = set(ids) if ids is not None else None
-    rows: dict[tuple[str, str, str, str, str], Row] = {}
+    devices, dtypes, seeds = list(devices), list(dtypes), list(seeds)
     chosen = [e for e in entries_for(impl) if wanted is None or e.id in wanted]
+    notes = [c for c in checks() if wanted is None or c.id in wanted] if is_reference(impl) and "cpu" in devices else []
+    rows: dict[tuple[str, str, str, str, str, str], Row] = {}
     if progress is not None:
-        progress.start(len(chosen))
+        progress.start(len(chosen) + len(notes))
     try:
-        for entry in chosen:
+        for item in chosen + notes:
             start = time.perf_counter()
-            touched = _verify_entry(entry, impl, devices, dtypes, seeds, rows)
+            touched = _verify_entry(item, impl, devices, dtypes, seeds, rows, merge_variants)
             if progress is not None:
-                progress.done(entry, time.perf_counter() - start, touched)
+                progress.done(item, time.perf_counter() - start, touched)
     finally:
         if progress is not None:
             progress.close()
-    return list(rows.values())
+    shown = {c.id for c in notes}  # the checks' rows stay in their own order, after the entries'
+    return sorted(rows.values(), key=lambda r: (r.id in shown, "" if r.id in shown else r.id))
 
 
-def _verify_entry(entry: Entry, impl: Any, devices: Iterable[str], dtypes: Iterable[str], seeds: Iterable[int],
-                  rows: dict[tuple[str, str, str, str, str], Row]) -> list[Row]:  # fmt: skip
+def _verify_entry(item: Entry | Check, impl: Any, devices: list[str], dtypes: list[str], seeds: list[int],
+                  rows: dict[tuple[str, str, str, str, str, str], Row], merge: bool) -> list[Row]:  # fmt: skip
     touched = []
-    for device in devices:
+    variant = "" if merge else item.variant
+    for device in devices if isinstance(item, Entry) else ["cpu"]:
         for dtype in dtypes:
-            if entry.dtypes is not None and dtype not in entry.dtypes:
+            if item.dtypes is not None and dtype not in item.dtypes:
                 continue
-            key = (entry.id, entry.function, entry.oracle_kind, device, dtype)
-            row = rows.setdefault(
-                key, Row(entry.id, entry.equation, device, dtype, entry.oracle_kind, entry.function)
-            )
+            key = (item.id, variant, item.function, item.oracle_kind, device, dtype)
+            row = rows.setdefault(key, Row(item.id, item.equation, device, dtype, item.oracle_kind, item.function,
+                                           variant))  # fmt: skip
             touched.append(row)
+            if isinstance(item, Check):
+                for seed in seeds[: item.seeds]:
+                    row.add(run_check(item, dtype, seed))
+                continue
             for seed in seeds:
-                for shape in entry.shapes:
-                    row.add(run_case(entry, impl, device, dtype, seed, shape))
+                for shape in item.shapes:
+                    row.add(run_case(item, impl, device, dtype, seed, shape))
     return touched

@@ -376,19 +376,25 @@ def draw_update_rows(rng: np.random.Generator, dims: tuple[int, ...], dtype: typ
     """Parameters, gradients and a step whose updated weights have rows on both sides of
     c, none within ``MAXNORM_MARGIN`` of it; biases ~ N(0, 2²), many beyond c, so that a
     constraint wrongly applied to them shows."""
-    while True:
+
+    def draw() -> Case:
         params = {}
         for l in range(1, len(dims)):
             params[f"W{l}"] = draw_rows(rng, (dims[l], dims[l - 1]), dtype)
             params[f"b{l}"] = cases.normal(rng, (dims[l], 1), dtype, 2.0)
         grads = {f"d{k}": cases.normal(rng, v.shape, dtype, 0.3) for k, v in params.items()}
+        return {"parameters": params, "grads": grads}
+
+    def accept(case: Case) -> bool:
+        params, grads = case["parameters"], case["grads"]
         norms = [
             np.sqrt(((params[k] - LEARNING_RATE * grads[f"d{k}"].astype(np.float64)) ** 2).sum(axis=1))
             for k in params
             if k.startswith("W")
         ]
-        if all((np.abs(n / MAX_NORM - 1) > MAXNORM_MARGIN).all() for n in norms):
-            return {"parameters": params, "grads": grads}
+        return all((np.abs(n / MAX_NORM - 1) > MAXNORM_MARGIN).all() for n in norms)
+
+    return cases.redraw(draw, accept, f"a GD step of {dims} with no updated row norm within MAXNORM_MARGIN of c")
 
 
 def _run_update_max_norm(impl: Any, case: Case) -> dict[str, Any]:
@@ -625,14 +631,20 @@ def early_stopping_bounds(data: Mapping[str, Any], lambd: float = 0.0) -> dict[s
 def draw_early(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     """Data (float64, then rounded to ``dtype``), redrawn until every decision of the
     procedure is clear (see :func:`early_stopping_bounds`)."""
-    while True:
-        data = early_data(rng, shape)
-        key = _digest(data)
+
+    def clear(key: str, data: dict[str, Any]) -> bool:
         if key not in _EARLY_BOUNDS:
             with single_threaded():
                 _EARLY_BOUNDS[key] = early_stopping_bounds(data)
-        if _EARLY_BOUNDS[key] is not None:
-            return {**cast_arrays(data, dtype), "key": key}
+        return _EARLY_BOUNDS[key] is not None
+
+    def draw() -> tuple[str, dict[str, Any]]:
+        data = early_data(rng, shape)
+        return _digest(data), data
+
+    what = f"early-stopping data {shape} whose every decision is clear"
+    key, data = cases.redraw(draw, lambda drawn: clear(*drawn), what)
+    return {**cast_arrays(data, dtype), "key": key}
 
 
 def _run_early(impl: Any, case: Case) -> dict[str, Any]:

@@ -16,7 +16,11 @@ operands, by a first-order running error analysis (Wilkinson; Higham,
 
 The ``*_bound`` functions below return such bounds, **in units of u**, for one
 evaluation of each equation; the registry entries chain them layer by layer
-exactly as the forward and backward passes chain the equations. Two independent
+exactly as the forward and backward passes chain the equations. What is particular
+to one activation or loss (the rounding of g and of g', softmax's and the costs'
+own bounds, where PyTorch's module computes another formula) is declared in its
+description (``ops.py``); ``activation_bound``, ``activation_backward_bound``,
+``derivatives``, ``logit_loss_bound`` and ``probability_loss_bound`` apply it. Two independent
 evaluations (NumPy and PyTorch) may each be off by the bound, hence the factor 2
 in :func:`tolerance`; ``ROUTE_SLACK`` covers the few extra roundings of the
 oracle's route (the factor m that converts autograd's ``dJ/dZ`` to the notes'
@@ -36,22 +40,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-#: max error of exp, expm1, log, tanh, in units of u (= half an ulp): 4 ulps.
-#: NumPy's SIMD float32/float64 exp/log/tanh are documented within 4 ulp, glibc's
-#: within 1-2, PyTorch's SLEEF kernels (u10) within 1 ulp, CUDA's expf/logf/tanhf
-#: within 2 ulp (CUDA C Programming Guide, "Mathematical Functions").
-ELEMENTARY = 8.0
+from . import ops
+from .ops import softmax_bound  # noqa: F401 - re-exported: softmax's own bound lives in its description
+from .rounding import ELEMENTARY, unit_roundoff
 
 #: extra roundings of the oracle's route relative to the value (the m scaling: 2;
 #: a final multiplication or cast: 1; one spare).
 ROUTE_SLACK = 4.0
-
-
-def unit_roundoff(dtype: torch.dtype | np.dtype | type) -> float:
-    """u = eps / 2: 2^-24 ≈ 6.0e-8 for float32, 2^-53 ≈ 1.1e-16 for float64."""
-    if isinstance(dtype, torch.dtype):
-        return torch.finfo(dtype).eps / 2
-    return float(np.finfo(dtype).eps) / 2
 
 
 def tolerance(dtype: torch.dtype | np.dtype | type, bound: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -81,69 +76,43 @@ def linear_bound(W: np.ndarray, A_prev: np.ndarray, b: np.ndarray, B_A_prev: np.
     return carried + (k + 1) * (absW @ _abs(A_prev) + _abs(b))
 
 
-def _sigmoid64(Z: np.ndarray) -> np.ndarray:
+def derivatives(name: str, Z: np.ndarray, **params: float) -> tuple[np.ndarray, np.ndarray]:
+    """``|g'(Z)|`` and ``|g''(Z)|`` in float64 (away from kinks), from the activation's description
+    (``ops``); a column-wise g (softmax) has none."""
+    act = ops.activation(name)
+    if act.dg64 is None or act.d2g64 is None:
+        raise ValueError(f"no derivative table for activation {name!r} (it is column-wise)")
     Z = np.asarray(Z, dtype=np.float64)
-    with np.errstate(under="ignore"):
-        e = np.exp(-np.abs(Z))  # never overflows: both branches stay finite at any |z|
-    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
+    p = act.with_params(**params)
+    return np.abs(act.dg64(Z, p)), np.abs(act.d2g64(Z, p))
 
 
-def derivatives(name: str, Z: np.ndarray, slope: float = 0.01, alpha: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """``|g'(Z)|`` and ``|g''(Z)|`` in float64 (away from kinks; softmax handled apart)."""
-    Z = np.asarray(Z, dtype=np.float64)
-    one, zero = np.ones_like(Z), np.zeros_like(Z)
-    if name == "sigmoid":
-        s = _sigmoid64(Z)
-        return s * (1 - s), np.abs(s * (1 - s) * (1 - 2 * s))
-    if name == "tanh":
-        t = np.tanh(Z)
-        return 1 - t**2, np.abs(2 * t * (1 - t**2))
-    if name == "relu":
-        return np.where(Z > 0, one, zero), zero
-    if name == "leaky_relu":
-        return np.where(Z > 0, one, slope * one), zero
-    if name == "elu":
-        with np.errstate(under="ignore"):
-            e = alpha * np.exp(np.minimum(Z, 0))
-        return np.where(Z > 0, one, e), np.where(Z > 0, zero, e)
-    if name == "linear":
-        return one, zero
-    raise ValueError(f"no derivative table for activation {name!r}")
-
-
-#: rounding of g itself, relative to |A|, in units of u
-_FORWARD_ROUNDING = {
-    "sigmoid": ELEMENTARY + 2,  # exp, 1 + e, division
-    "tanh": ELEMENTARY,
-    "relu": 0.0,  # exact
-    "leaky_relu": 1.0,  # slope * z
-    "elu": ELEMENTARY + 1,  # expm1, alpha * (...)
-    "linear": 0.0,
-}
-
-
-def softmax_bound(Z: np.ndarray, B_Z: np.ndarray | float = 0.0) -> np.ndarray:
-    """Bound of ``A = softmax(Z)`` per column, covering both the exp/sum route and the
-    log-softmax route of PyTorch's cross-entropy:
-    ``a·(2·max_col B_Z + 2|z - max| + ELEMENTARY·(2 + log n) + n + 2)``."""
-    Z = np.asarray(Z, dtype=np.float64)
-    n = Z.shape[0]
-    shifted = Z - Z.max(axis=0, keepdims=True)
-    with np.errstate(under="ignore"):
-        e = np.exp(shifted)
-    A = e / e.sum(axis=0, keepdims=True)
-    carried = 2 * np.max(np.broadcast_to(B_Z, Z.shape), axis=0, keepdims=True)
-    return A * (carried + 2 * np.abs(shifted) + ELEMENTARY * (2 + np.log(n)) + n + 2)
+def _torch_gap(act: ops.Activation, Z: np.ndarray, p: dict[str, float], dtype: object) -> tuple[np.ndarray, np.ndarray]:
+    """Where PyTorch's module computes something other than g (``Activation.torch_gap``): the two
+    formulas' difference, in units of u of ``dtype`` (:func:`formula_difference_bound`); None takes
+    float64's u, the smallest, so that the bound holds in every dtype."""
+    if act.torch_gap is None:
+        return np.zeros(()), np.zeros(())
+    gap, dgap = act.torch_gap(np.asarray(Z, dtype=np.float64), p)
+    dtype = np.float64 if dtype is None else dtype
+    return formula_difference_bound(gap, dtype), formula_difference_bound(dgap, dtype)
 
 
 def activation_bound(
-    name: str, Z: np.ndarray, A: np.ndarray, B_Z: np.ndarray | float = 0.0, slope: float = 0.01, alpha: float = 1.0
+    name: str, Z: np.ndarray, A: np.ndarray, B_Z: np.ndarray | float = 0.0, dtype: object = None, **params: float
 ) -> np.ndarray:
-    """Bound of ``A = g(Z)``: ``|g'(Z)|·B_Z + c_g·|A|`` (c_g: rounding of g itself)."""
-    if name == "softmax":
-        return softmax_bound(Z, B_Z)
-    g1, _g2 = derivatives(name, Z, slope, alpha)
-    return g1 * B_Z + _FORWARD_ROUNDING[name] * _abs(A)
+    """Bound of ``A = g(Z)``: ``|g'(Z)|·B_Z + c_g·|A|`` (c_g: the description's ``rounding`` of g
+    itself), plus where PyTorch's formula differs from g (``torch_gap``, in units of ``dtype``'s u);
+    a column-wise g's own ``forward_bound``."""
+    act = ops.activation(name)
+    p = act.with_params(**params)
+    if act.forward_bound is not None:
+        return act.forward_bound(Z, B_Z, p)
+    g1, _g2 = derivatives(name, Z, **p)
+    bound = g1 * B_Z + act.rounding * _abs(A)
+    if act.torch_gap is not None:
+        bound = bound + _torch_gap(act, Z, p, dtype)[0]
+    return bound
 
 
 # ----------------------------------------------------------------------- backward
@@ -153,46 +122,24 @@ def activation_backward_bound(
     dA: np.ndarray,
     B_dA: np.ndarray | float = 0.0,
     B_Z: np.ndarray | float = 0.0,
-    slope: float = 0.01,
-    alpha: float = 1.0,
+    dtype: object = None,
+    **params: float,
 ) -> np.ndarray:
     """Bound of ``dZ = dA * g'(Z)``:
-    ``|g'|·B_dA + |dA|·|g''|·B_Z + |dA|·B_g' + |dZ|``, where ``B_g'`` is the rounding
-    of evaluating g' itself (through the rounded forward value for sigmoid and tanh)."""
+    ``|g'|·B_dA + |dA|·|g''|·B_Z + |dA|·B_g' + |dZ|``, where ``B_g'`` is the rounding of evaluating g'
+    itself (the description's ``dg_rounding``: through the rounded forward value for sigmoid and tanh),
+    plus ``|dA|`` times where PyTorch's g' differs (``torch_gap``); a column-wise g's ``backward_bound``."""
+    act = ops.activation(name)
+    p = act.with_params(**params)
     dA64 = np.asarray(dA, dtype=np.float64)
-    if name == "softmax":
-        return _softmax_backward_bound(Z, dA64, B_dA, B_Z)
-    g1, g2 = derivatives(name, Z, slope, alpha)
-    if name == "sigmoid":
-        s = _sigmoid64(Z)
-        B_g1 = _FORWARD_ROUNDING["sigmoid"] * s * np.abs(1 - 2 * s) + 3 * g1
-    elif name == "tanh":
-        t = np.tanh(np.asarray(Z, dtype=np.float64))
-        B_g1 = 2 * ELEMENTARY * t**2 + 3
-    elif name == "elu":
-        B_g1 = np.where(np.asarray(Z) > 0, 0.0, (ELEMENTARY + 1) * g1)
-    else:  # relu, leaky_relu, linear: g' is exact
-        B_g1 = np.zeros_like(g1)
+    if act.backward_bound is not None:
+        return act.backward_bound(Z, dA64, B_dA, B_Z, p)
+    g1, g2 = derivatives(name, Z, **p)
+    B_g1 = act.dg_rounding(np.asarray(Z, dtype=np.float64), p)
+    if act.torch_gap is not None:
+        B_g1 = B_g1 + _torch_gap(act, Z, p, dtype)[1]
     dZ = dA64 * g1
     return g1 * B_dA + np.abs(dA64) * (g2 * B_Z + B_g1) + np.abs(dZ)
-
-
-def _softmax_backward_bound(
-    Z: np.ndarray, dA: np.ndarray, B_dA: np.ndarray | float, B_Z: np.ndarray | float
-) -> np.ndarray:
-    """Bound of ``dZ = a * (dA - sum_k a_k dA_k)`` per column."""
-    Z = np.asarray(Z, dtype=np.float64)
-    n = Z.shape[0]
-    with np.errstate(under="ignore"):
-        e = np.exp(Z - Z.max(axis=0, keepdims=True))
-    a = e / e.sum(axis=0, keepdims=True)
-    B_a = softmax_bound(Z, B_Z)
-    B_dA = np.broadcast_to(B_dA, Z.shape)
-    s = (a * dA).sum(axis=0, keepdims=True)
-    B_s = (np.abs(dA) * B_a + a * B_dA + (n + 1) * np.abs(a * dA)).sum(axis=0, keepdims=True)
-    diff = dA - s
-    B_diff = B_dA + B_s + np.abs(diff)
-    return B_a * np.abs(diff) + a * B_diff + np.abs(a * diff)
 
 
 def linear_backward_bounds(
@@ -239,67 +186,15 @@ def update_bound(P: np.ndarray, dP: np.ndarray, alpha: float) -> np.ndarray:
 
 # ----------------------------------------------------------------------- losses from probabilities or logits
 def probability_loss_bound(output: str, AL: np.ndarray, Y: np.ndarray, B_AL: np.ndarray | float = 0.0) -> np.ndarray:
-    """Bound of each per-example loss computed *from the probabilities* A[L] (the notes' route), ``(1, m)``.
-
-    sigmoid + BCE, ``-log a`` or ``-log(1 - a)``: ``B_A / a`` (or ``B_A / (1 - a)``) carried through the log,
-    1 for ``1 - a``, ``ELEMENTARY·|loss|`` for the log; softmax + CE: the same per class with ``y_k > 0``,
-    plus ``n·|loss|`` for the sum over classes; linear + half squared error: ``|a - y|·B_A`` carried, and
-    ``(n + 2)·(1/2)(a - y)^2`` for the difference, the square and the sum over the n outputs.
-    """
-    A, Y = np.asarray(AL, np.float64), np.asarray(Y, np.float64)
-    B_A = np.broadcast_to(np.asarray(B_AL, np.float64), A.shape)
-    n = A.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if output == "sigmoid":
-            p = np.where(Y == 1, A, 1 - A)
-            losses = -np.log(p)
-            B = np.where(p > 0, B_A / p, np.inf) + 1 + ELEMENTARY * np.abs(losses)
-            return (B + n * np.abs(losses)).sum(axis=0, keepdims=True)
-        if output == "softmax":
-            logA = np.log(np.where(Y > 0, A, 1.0))
-            losses = -(Y * logA).sum(axis=0, keepdims=True)
-            per_class = np.where(Y > 0, Y * (B_A / np.where(Y > 0, A, 1.0) + ELEMENTARY * np.abs(logA)), 0.0)
-            return per_class.sum(axis=0, keepdims=True) + n * np.abs(losses)
-    if output == "linear":
-        d = A - Y
-        return (np.abs(d) * B_A + (n + 2) * 0.5 * d**2).sum(axis=0, keepdims=True)
-    raise ValueError(f"no loss is paired with output activation {output!r}")
+    """Bound of each per-example loss computed *from the probabilities* A[L] (the notes' route), ``(1, m)``:
+    the loss description's ``probability_bound`` (``ops``: BCE, CE, half squared error)."""
+    return ops.loss(output).probability_bound(AL, Y, B_AL)
 
 
 def logit_loss_bound(output: str, ZL: np.ndarray, Y: np.ndarray, B_ZL: np.ndarray | float = 0.0) -> np.ndarray:
-    """Bound of each per-example loss computed *from the logits* Z[L] in a stable form, ``(1, m)``.
-
-    sigmoid + BCE as ``max(z, 0) - z·y + log1p(e^-|z|)``: ``|σ(z) - y|·B_Z`` carried (the loss's derivative),
-    ``(2·ELEMENTARY + 2)`` times the magnitudes of its terms (exp, log1p, two additions);
-    softmax + CE as ``max z + log sum_k e^(z_k - max z) - sum_k y_k z_k``: ``sum_k |a_k - y_k|·max_k B_Z``
-    carried, the log-sum-exp's own rounding (softmax's ``ELEMENTARY(2 + log n) + n + 2 + 2|z - max z|``),
-    ``n·sum |y z|`` for the dot product and 2 roundings of each of the three magnitudes added;
-    linear: as :func:`probability_loss_bound` (the output is the logit).
-    """
-    Z, Y = np.asarray(ZL, np.float64), np.asarray(Y, np.float64)
-    B_Z = np.broadcast_to(np.asarray(B_ZL, np.float64), Z.shape)
-    n = Z.shape[0]
-    if output == "sigmoid":
-        with np.errstate(under="ignore", over="ignore"):
-            soft = np.log1p(np.exp(-np.abs(Z)))
-            s = np.where(Z >= 0, 1 / (1 + np.exp(-np.abs(Z))), np.exp(-np.abs(Z)) / (1 + np.exp(-np.abs(Z))))
-        terms = np.abs(np.maximum(Z, 0) - Z * Y) + soft
-        B = np.abs(s - Y) * B_Z + (2 * ELEMENTARY + 2) * terms
-        return (B + n * terms).sum(axis=0, keepdims=True)
-    if output == "softmax":
-        zmax = Z.max(axis=0, keepdims=True)
-        with np.errstate(under="ignore"):
-            e = np.exp(Z - zmax)
-        S = e.sum(axis=0, keepdims=True)
-        A = e / S
-        carried = np.abs(A - Y).sum(axis=0, keepdims=True) * B_Z.max(axis=0, keepdims=True)
-        lse = ELEMENTARY * (2 + np.log(n)) + n + 2 + 2 * np.abs(Z - zmax).max(axis=0, keepdims=True)
-        yz = np.abs(Y * Z).sum(axis=0, keepdims=True)
-        magnitudes = np.abs(zmax) + np.log(S) + yz
-        return carried + lse + ELEMENTARY * np.log(S) + n * yz + 2 * magnitudes
-    if output == "linear":
-        return probability_loss_bound("linear", Z, Y, B_Z)
-    raise ValueError(f"no loss is paired with output activation {output!r}")
+    """Bound of each per-example loss computed *from the logits* Z[L] in a stable form, ``(1, m)``:
+    the loss description's ``logit_bound`` (``ops``)."""
+    return ops.loss(output).logit_bound(ZL, Y, B_ZL)
 
 
 # ----------------------------------------------------------------------- finite differences

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import cases
 from .activations import KINKED, torch_activation
 from .device import single_threaded
 from .gradient_check import losses_from_logits
@@ -160,12 +161,18 @@ def draw_trajectory(rng: np.random.Generator, shape: tuple, dtype: type) -> Case
     """A network case (``model.draw_model``) whose float64 trajectory stays away from the kinks;
     the trajectory is kept in the case for the oracle's bound."""
     dims, acts, m, iterations, learning_rate = shape
-    while True:
+
+    def draw() -> Case:
         case = draw_model(rng, (dims, acts, m), dtype)
         traj = reference_trajectory(case["parameters"], case["X"], case["Y"], acts, learning_rate, iterations)
-        if traj.min_kink_distance >= TRAJECTORY_KINK_MARGIN:
-            case.update(learning_rate=learning_rate, num_iterations=iterations, trajectory=traj)
-            return case
+        case.update(learning_rate=learning_rate, num_iterations=iterations, trajectory=traj)
+        return case
+
+    return cases.redraw(
+        draw,
+        lambda case: case["trajectory"].min_kink_distance >= TRAJECTORY_KINK_MARGIN,
+        f"a network {dims} {acts} whose {iterations}-step trajectory keeps TRAJECTORY_KINK_MARGIN from the kinks",
+    )
 
 
 def _run_train(impl: Any, case: Case) -> dict[str, Any]:

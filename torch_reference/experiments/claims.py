@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from scratch_nn import (
     compute_cost,
@@ -31,6 +32,10 @@ from scratch_nn import (
 from scratch_nn.metrics import accuracy, predict_binary
 from scratch_nn.parity import parity_inputs, parity_labels
 from scratch_nn.training import train
+
+from ..model import reference_bounds, reference_pass
+from ..tolerance import tolerance
+from ..trajectories import cost_bound
 
 Parameters = dict[str, np.ndarray]
 
@@ -81,6 +86,31 @@ def unit_spread(parameters: Mapping[str, np.ndarray], prefix: str = "") -> dict[
         f"{prefix}b1": b1.max(axis=0) - b1.min(axis=0),
         f"{prefix}W2": W2.max(axis=1) - W2.min(axis=1),
     }
+
+
+def unit_allowance(
+    values: Mapping[str, np.ndarray], bound: float | Mapping[str, np.ndarray], dtype: type
+) -> dict[str, np.ndarray]:
+    """Per coordinate, the largest difference two hidden units may show in ``dtype`` when they are identical
+    in exact arithmetic: the per-element :func:`~torch_reference.tolerance.tolerance` of ``bound`` (units of
+    u: a trajectory's ``ε_k``, or one evaluation's bounds by name) maximized over the units, for the
+    parameters ``W1, b1, W2`` or, where ``values`` has them, the gradients ``dW1, db1, dW2``
+    (the shapes of :func:`unit_spread`)."""
+    allowed = {}
+    for key in ("W1", "b1", "W2"):
+        name = f"d{key}" if f"d{key}" in values else key
+        b = bound[name] if isinstance(bound, Mapping) else bound
+        tol = tolerance(dtype, b, values[name])
+        allowed[name] = tol.max(axis=0) if key in ("W1", "b1") else tol.max(axis=1)
+    return allowed
+
+
+def spread_fraction(values: Mapping[str, np.ndarray], bound: float | Mapping[str, np.ndarray], dtype: type) -> float:
+    """The largest :func:`unit_spread` as a fraction of its :func:`unit_allowance` (<= 1: the units are the
+    same within rounding)."""
+    prefix = "d" if "dW1" in values else ""
+    spread, allowed = unit_spread(values, prefix), unit_allowance(values, bound, dtype)
+    return max(float(np.max(spread[k] / allowed[k])) for k in spread)
 
 
 def gd_path(
@@ -261,6 +291,22 @@ def lr_cost_gradient(theta: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[f
     A = lr_forward_theta(np.asarray(theta, np.float64).reshape(-1, 1), X)
     dw, db = lr_backward(X, A, Y)
     return compute_cost(A, Y), np.concatenate([[db], dw.ravel()])
+
+
+def gradient_and_cost_bounds(
+    theta: np.ndarray, X: np.ndarray, Y: np.ndarray, dtype: type = np.float64
+) -> tuple[float, float, float]:
+    """``(upper bound of ‖∇J(θ)‖₂, J(θ), J's tolerance in dtype)`` of logistic regression at ``θ = [b; w]``,
+    from the oracle (PyTorch, float64) and its layer bounds: each gradient element's magnitude plus its
+    tolerance bounds the exact one (for :func:`~torch_reference.tolerance.minimizer_distance_bound`)."""
+    params, acts = theta_to_parameters(np.asarray(theta, np.float64)), ["sigmoid"]
+    ref = reference_pass(params, X, Y, acts, "cpu", torch.float64)
+    B = reference_bounds(params, Y, acts, ref)
+    g = np.concatenate([ref["db1"].ravel(), ref["dW1"].ravel()])
+    B_g = np.concatenate([B["db1"].ravel(), B["dW1"].ravel()])
+    upper = np.abs(g) + tolerance(np.float64, B_g, g)
+    J = float(ref["J"])
+    return float(np.linalg.norm(upper)), J, float(tolerance(dtype, cost_bound("sigmoid", ref, B, Y, 1), J))
 
 
 def lr_hessian(theta: np.ndarray, X: np.ndarray) -> np.ndarray:

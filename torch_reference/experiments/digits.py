@@ -57,7 +57,7 @@ NUM_ITERATIONS = 1500
 @dataclass(frozen=True)
 class DigitsData:
     """``X_train`` (64, m_train) and ``X_test`` (64, m_test) in [0, 1]; ``y_train``, ``y_test`` integer
-    labels (m,); ``Y_train`` (10, m_train) one-hot."""
+    labels (m,); ``Y_train`` (10, m_train) one-hot, in X_train's dtype."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -66,7 +66,7 @@ class DigitsData:
 
     @property
     def Y_train(self) -> np.ndarray:
-        return one_hot(self.y_train, 10)
+        return one_hot(self.y_train, 10, dtype=self.X_train.dtype.type)
 
 
 def load_digits_split(rng: np.random.Generator, test_fraction: float = TEST_FRACTION) -> DigitsData:

@@ -305,3 +305,25 @@ __all__ = [
     "tanh_backward",
 ]
 
+# ---------------------------------------------------------------- ACT-SOFTPLUS
+def softplus(Z: np.ndarray) -> np.ndarray:
+    """ACT-SOFTPLUS: ``A = log(1 + e^Z)``, element-wise; ``(n, m) -> (n, m)``.
+
+    Computed as ``max(z, 0) + log1p(e^-|z|)`` (the same value: ``log(1 + e^z) = z + log(1 + e^-z)``),
+    so ``e^x`` is only ever taken of x <= 0: no overflow at z = 1000, and ``log1p`` keeps the tiny
+    values of the left tail accurate. A smooth ReLU: ``softplus(z) - max(z, 0) <= log 2``.
+    """
+    Z = as_operand("Z", Z)
+    with np.errstate(under="ignore"):  # e^-|z| underflowing to 0 is the right limit
+        e = np.exp(-np.abs(Z))
+    return np.asarray(np.maximum(Z, Z.dtype.type(0)) + np.log1p(e))
+
+
+def softplus_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """ACT-SOFTPLUS / BWD-ACT: ``dZ = dA * sigmoid(Z)`` (g' = σ; g'(0) = 1/2). Shapes ``(n, m)``."""
+    dA, Z = _check_backward(dA, Z)
+    return np.asarray(dA * sigmoid(Z))
+
+
+ACTIVATIONS["softplus"] = (softplus, softplus_backward, False)
+__all__ += ["softplus", "softplus_backward"]

@@ -429,8 +429,54 @@ LINEAR = Activation(
 )
 
 
+# ----------------------------------------------------------------------- ACT-SOFTPLUS
+#: PyTorch's Softplus returns z itself where z > threshold (default 20; beta = 1): ATen's kernels
+#: (aten/src/ATen/native/cpu/Activation.cpp, cuda/ActivationSoftplusKernel.cu) compute
+#: ``z * beta > threshold ? z : log1p(exp(z * beta)) / beta`` and, backward,
+#: ``z * beta > threshold ? dA : dA * e / (e + 1)`` with ``e = exp(z * beta)``
+SOFTPLUS_THRESHOLD = 20.0
+
+
+def softplus64(Z: Array) -> Array:
+    """``log(1 + e^z)`` as ``max(z, 0) + log1p(e^-|z|)``: no overflow at any z."""
+    with np.errstate(under="ignore"):
+        return np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
+
+
+def _softplus_torch_gap(Z: Array, p: Params) -> tuple[Array, Array]:
+    """Above the threshold PyTorch's g is z, off by ``log1p(e^-z) <= e^-20 ≈ 2.1e-9`` (below 1e-10
+    relative: far below float32's u, about 1e6 u in float64), and its g' is 1, off by ``σ(-z)``."""
+    above = Z > SOFTPLUS_THRESHOLD
+    with np.errstate(under="ignore"):
+        return np.where(above, np.log1p(np.exp(-np.abs(Z))), 0.0), np.where(above, sigmoid64(-Z), 0.0)
+
+
+SOFTPLUS = Activation(
+    name="softplus",
+    id="ACT-SOFTPLUS",
+    equation="g(z) = log(1 + e^z); g'(z) = sigmoid(z)",
+    backward="softplus_backward",
+    g64=lambda Z, p: softplus64(Z),
+    dg64=lambda Z, p: sigmoid64(Z),
+    d2g64=_sigmoid_dg,  # sigmoid's own derivative
+    torch_module=lambda p: nn.Softplus(beta=1.0, threshold=SOFTPLUS_THRESHOLD),
+    # ours: exp and log1p (2 ELEMENTARY on the log1p term, which is <= |g|) and the sum (1); PyTorch's
+    # log1p(exp(z)): 2 ELEMENTARY (the exp's error is carried by e/((1 + e) log1p(e)) <= 1)
+    rounding=2 * ELEMENTARY + 1,
+    # g' = sigmoid(z): its forward's rounding (ours), or PyTorch's e/(e + 1) (exp, sum, division)
+    dg_rounding=lambda Z, p: _SIGMOID_ROUNDING * sigmoid64(Z),
+    torch_gap=_softplus_torch_gap,
+    mistakes=(
+        Mistake("softplus of -z: log(1 + e^-z)", "softplus", lambda Z: np.log1p(np.exp(-Z))),
+        Mistake("softplus' as sigmoid's derivative a(1 - a)", "softplus_backward",
+                lambda dA, Z: dA * np.exp(-Z) / (1 + np.exp(-Z)) ** 2),
+    ),
+    limits={1e4: (1e4, 1.0), -1e4: (0.0, 0.0), 1e3: (1e3, 1.0), -1e3: (0.0, 0.0)},
+)  # fmt: skip
+
+
 #: every activation, in the contract's order
-ACTIVATIONS: tuple[Activation, ...] = (SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTMAX, LINEAR)
+ACTIVATIONS: tuple[Activation, ...] = (SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTMAX, LINEAR, SOFTPLUS)
 _BY_NAME = {a.name: a for a in ACTIVATIONS}
 
 

@@ -519,3 +519,12 @@ def test_reference_cache_changes_no_row() -> None:
     outs = [subprocess.run([sys.executable, "-c", code, mode, *files], capture_output=True, text=True, cwd=ROOT,
                            check=True).stdout for mode in ("plain", "cache")]  # fmt: skip
     assert json.loads(outs[0]) == json.loads(outs[1])
+
+
+def test_each_variant_is_its_own_gradebook_item() -> None:
+    """nn-verify reports each variant of an ID as its own row; the gradebook must not merge them (four
+    ACT-RELU rows once all read "ACT-RELU float64")."""
+    rows = [{"id": "ACT-RELU", "variant": v, "function": "", "oracle": "PyTorch", "dtype": "float64"}
+            for v in ("", "forward only", "at-0 pytorch convention", "at-0 notes convention")]
+    assert len({g.row_key(r) for r in rows}) == len({g.row_label(r) for r in rows}) == 4
+    assert g.row_label(rows[1]) == "ACT-RELU [forward only] float64"

@@ -290,13 +290,14 @@ def short_name(function: str) -> str:
 
 # ---------------------------------------------------------------------------------------- records
 def row_key(row: Mapping[str, Any]) -> str:
-    return f"{row['id']}|{row['function']}|{row['oracle']}|{row['dtype']}"
+    return f"{row['id']}|{row.get('variant', '')}|{row['function']}|{row['oracle']}|{row['dtype']}"
 
 
 def row_label(row: Mapping[str, Any]) -> str:
     """``BWD-DB float32``, ``INIT-SMALL initialize_parameters_deep float64``, ``BWD-DW float64 (finite
     differences)``: the row as the gradebook names it."""
-    parts = [row["id"], short_name(row["function"]), row["dtype"]]
+    variant = row.get("variant", "")
+    parts = [row["id"], f"[{variant}]" if variant else "", short_name(row["function"]), row["dtype"]]
     text = " ".join(p for p in parts if p)
     return text + (f" ({row['oracle']})" if row["oracle"] != "PyTorch" else "")
 
@@ -319,6 +320,7 @@ def row_record(row: Any) -> dict[str, Any]:
     failed = row.status in ("FAIL", "error")
     return {
         "id": row.id,
+        "variant": getattr(row, "variant", ""),
         "function": function,
         "names": list(names),
         "oracle": row.oracle,

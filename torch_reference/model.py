@@ -182,20 +182,25 @@ def draw_model(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     The dead-layer rule gives way after ``LIVE_TRIES`` draws: some random architectures
     (narrow, deep ReLU stacks) are almost always dead somewhere."""
     dims, acts, m = shape
-    for attempt in itertools.count():
-        case = {
+    layers = range(1, len(acts) + 1)
+    attempts = itertools.count()
+
+    def draw() -> Case:
+        return {
             "X": cases.normal(rng, (dims[0], m), dtype),
             "parameters": cases.layer_parameters(rng, list(dims), dtype),
             "Y": _labels(rng, acts[-1], (dims[-1], m), dtype),
             "activations": list(acts),
         }
+
+    def accept(case: Case) -> bool:
+        attempt = next(attempts)
         ref = reference_pass(case["parameters"], case["X"], case["Y"], acts, "cpu", torch.float64)
-        layers = range(1, len(acts) + 1)
         if any(cases.near_kink(ref[f"Z{l}"]) for l in layers if acts[l - 1] in KINKED):
-            continue
-        if attempt >= LIVE_TRIES or not any(cases.dead_relu(ref[f"Z{l}"]) for l in layers if acts[l - 1] == "relu"):
-            return case
-    raise AssertionError("unreachable")
+            return False
+        return attempt >= LIVE_TRIES or not any(cases.dead_relu(ref[f"Z{l}"]) for l in layers if acts[l - 1] == "relu")
+
+    return cases.redraw(draw, accept, "a network with no pre-activation within KINK_MARGIN of a kink")
 
 
 #: draws after which draw_model accepts a case with a dead ReLU layer

@@ -39,7 +39,7 @@ def rows() -> dict[str, list[tuple[str, str, str]]]:
     """ID -> [(variant, equation, oracles)] of every registry entry (the contract's and the course's), one
     item per variant (or course function) and equation, its oracles joined."""
     from torch_reference import registry
-    from torch_reference.course import course_entries
+    from torch_reference.assignments import course_entries
 
     oracles: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for e in registry.entries() + course_entries():

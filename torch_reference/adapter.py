@@ -145,7 +145,7 @@ class Adapter:
     or ``m.L_model_forward``, wrapped so that it answers in the contract's terms."""
 
     def __init__(self, module: ModuleType, path: str | None = None) -> None:
-        from .course import recognize
+        from .assignments import recognize
 
         self._module = module
         self._path = path

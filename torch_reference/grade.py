@@ -245,7 +245,7 @@ def load_rubric(spec: str | os.PathLike[str] | None, check_names: bool = True) -
 def catalogue_names() -> tuple[set[str], set[str]]:
     """Every catalogue ID, and every function name a rubric may name (contract, aliases, course roles)."""
     from .adapter import ALIASES
-    from .course import ROLES
+    from .assignments import ROLES
     from .impl import CONTRACT
 
     ids = {key[0] for key in _contract_names()} | {e.id for e in _all_entries()}
@@ -257,7 +257,7 @@ def catalogue_names() -> tuple[set[str], set[str]]:
 
 
 def _all_entries() -> list[Any]:
-    from .course import course_entries
+    from .assignments import course_entries
     from .registry import entries
 
     return entries() + course_entries()

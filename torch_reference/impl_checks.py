@@ -33,7 +33,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """The course assignments' entries (torch_reference.course) are cases only under ``--impl``:
     scratch_nn has the contract's functions, not the course's."""
     if metafunc.function.__name__ == "test_course_function_agrees_with_pytorch":
-        from .course import course_entries
+        from .assignments import course_entries
         from .pytest_plugin import impl_given
 
         course = cases(of=course_entries()) if impl_given(metafunc.config) else []

@@ -209,13 +209,21 @@ def checks() -> list[Check]:
     return list(CHECKS)
 
 
-def entries_for(impl: ModuleType | Any) -> list[Entry]:
-    """The contract's entries, and, for a student's module (one with course roles), the course's."""
-    if getattr(impl, "course_roles", None) is None:
-        return entries()
-    from .course import course_entries
+#: ``source(impl) -> entries``: more entries for some implementations (torch_reference.course adds
+#: the course's for a student's module with course roles). The sources register themselves, so the
+#: registry imports none of them.
+ENTRY_SOURCES: list[Callable[[Any], list[Entry]]] = []
 
-    return entries() + course_entries()
+
+def register_entry_source(source: Callable[[Any], list[Entry]]) -> None:
+    ENTRY_SOURCES.append(source)
+
+
+def entries_for(impl: ModuleType | Any) -> list[Entry]:
+    """The contract's entries, and those the registered sources add for ``impl`` (for a student's
+    module with course roles, the course's: the roles were recognized by torch_reference.course,
+    which registered its source when imported)."""
+    return entries() + [e for source in ENTRY_SOURCES for e in source(impl)]
 
 
 #: default seeds of every case (tests and nn-verify)

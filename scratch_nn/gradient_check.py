@@ -28,6 +28,7 @@ and ``dW1``, ``db1``, ...); ``X`` is (n[0], m) and ``Y`` (n[L], m). Nothing here
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -94,7 +95,7 @@ def _layout_sizes(layout: object) -> list[int]:
             and all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 0 for n in shape)
         ):
             raise TypeError(f"{rule}: layout[{i}]'s shape is {shape!r}, not a tuple of non-negative integers")
-        sizes.append(int(np.prod(shape, dtype=np.int64)))
+        sizes.append(math.prod(int(n) for n in shape))  # exact: an int64 product would wrap for (2**32, 2**32)
     return sizes
 
 

@@ -1186,8 +1186,7 @@ def _build() -> None:
     bad("initialize_bn_parameters", "rng", "None", T, "rng", rng=None)
     bad("initialize_bn_parameters", "degenerate", "layer_dims-zero", V, "layer_dims", layer_dims=[3, 0, 1])
     bad("initialize_bn_parameters", "degenerate", "batchnorm-layer-0", V, "batchnorm", batchnorm=[0],
-        match="batchnorm must list layer numbers",
-        xfail="bn_model.py draws W[l] from rng before it checks batchnorm (the generator advances)")
+        match="batchnorm must list layer numbers")
     bad("initialize_running_averages", "container", "list", T, "parameters", parameters=[W])
     bad("bn_model_forward", "shape", "X-transposed", V, "X", X=X.T)
     bad("bn_model_forward", "nan-array", "X-nan", V, "X", X=perturb(X, "nan"))
@@ -1215,14 +1214,215 @@ def _build() -> None:
 
 
 def _build_batchnorm_optimizers() -> None:
-    """Cases found by mutmut's survivors in batchnorm.py, bn_model.py and optimizers.py."""
+    """Cases found by mutmut's survivors in batchnorm.py, bn_model.py and optimizers.py: each check
+    reached at least once with the argument's own name first in the message (the hint after it may
+    name the argument too), every array of a dtype check in the float32 minority once, the boundaries
+    of each range."""
+    d = _data(np.float64)
+    X, Y, W, b, G = d["X"], d["Y"], d["P"]["W1"], d["P"]["b1"], d["G"]
+    bnZ, gamma, beta, rm, rv, P_bn = d["bn_Z"], d["gamma"], d["beta"], d["rm"], d["rv"], d["P_bn"]
+    f32 = np.float32
+    T, V = TypeError, ValueError
+    column = r"is a column \(n\[l\], 1\), one value per unit"
+
+    # ---------------------------------------------------------------- batchnorm.py
+    bad("batchnorm_forward", "nan-array", "gamma-nan", V, "gamma", gamma=perturb(gamma, "nan"))
+    bad("batchnorm_forward", "shape", "beta-transposed", V, "beta", beta=beta.T,
+        match=f"^beta has shape.*beta {column}")
+    bad("batchnorm_forward", "mixed", "Z-float32", T, "Z", Z=bnZ.astype(f32), match="mixed dtypes")
+    bad("batchnorm_backward", "shape", "dZ_tilde-transposed", V, "dZ_tilde", dZ_tilde=d["Z5"].T,
+        match="^dZ_tilde has shape")
+    bad("batchnorm_backward", "mixed", "dZ_tilde-float32", T, "dZ_tilde", dZ_tilde=d["Z5"].astype(f32))
+    bad("update_running_averages", "container", "cache-list", T, "cache", cache=list(d["bn_cache"]))
+    bad("update_running_averages", "container", "cache-short", T, "cache", cache=d["bn_cache"][:5])
+    bad("update_running_averages", "nan-array", "running_var-nan", V, "running_var", running_var=perturb(rv, "nan"))
+    bad("update_running_averages", "mixed", "running_mean-float32", T, "running_mean", running_mean=rm.astype(f32))
+    bad("update_running_averages", "mixed", "running_var-float32", T, "running_var", running_var=rv.astype(f32))
+    cache32 = nn.batchnorm_forward(bnZ.astype(f32), gamma.astype(f32), beta.astype(f32))[1]
+    bad("update_running_averages", "mixed", "cache-float32", T, "Z", cache=cache32, match="Z is float32")
+    bad("update_running_averages", "degenerate", "momentum-above-1", V, "momentum", momentum=1.5)
+    bad("update_running_averages", "type", "unbiased-int", T, "unbiased", unbiased=1, match="got int")
+    inference = "batchnorm_inference"
+    bad(inference, "0-d/empty", "m=0", V, "Z", Z=bnZ[:, :0], match="m = 0")
+    bad(inference, "nan-array", "gamma-nan", V, "gamma", gamma=perturb(gamma, "nan"))
+    bad(inference, "shape", "beta-transposed", V, "beta", beta=beta.T)
+    bad(inference, "nan-array", "running_var-inf", V, "running_var", running_var=perturb(rv, "inf"))
+    for name in ("Z", "gamma", "beta", "running_mean", "running_var"):
+        x = RIGHT[inference].value(name)
+        bad(inference, "mixed", f"{name}-float32", T, name, match=f"{name} is float32", **{name: x.astype(f32)})
+
+    # ---------------------------------------------------------------- bn_model.py
+    layers = "batchnorm_layers"
+    bad(layers, "container", "list", T, "parameters", parameters=[W], match="got list")
+    bad(layers, "container", "no-W", V, "parameters", parameters={"b1": b}, match=r"has no W1; got \['b1'\]")
+    bad(layers, "container", "gamma1-without-beta1", V, "parameters", parameters=_without(P_bn, "beta1"),
+        match=r"missing \['beta1'\], unexpected \[\]")
+    bad_at(layers, "nan-array", "W2-nan", V, "W2", "parameters/W2", perturb(P_bn["W2"], "nan"))
+    bad_at(layers, "shape", "W2-does-not-chain", V, "W2", "parameters/W2", P_bn["W2"][:, :3],
+           match=r"W2 has shape \(1, 3\) but W1 has 4 rows")
+    bad_at(layers, "nan-array", "gamma1-inf", V, "gamma1", "parameters/gamma1", perturb(gamma, "inf"))
+    bad_at(layers, "shape", "beta1-transposed", V, "beta1", "parameters/beta1", beta.T,
+           match=r"beta1 is a column \(n\[1\], 1\)")
+    bad("initialize_bn_parameters", "bool", "batchnorm-True", V, "batchnorm", batchnorm=[True])
+    bad("initialize_bn_parameters", "degenerate", "batchnorm-twice", V, "batchnorm", batchnorm=[1, 1],
+        match="each layer once")
+    bad("initialize_bn_parameters", "type", "batchnorm-int", T, "batchnorm", batchnorm=1)
+    forward = "bn_model_forward"
+    bad(forward, "0-d/empty", "m=0", V, "X", X=X[:, :0], match="^X has m = 0")
+    bad(forward, "shape", "X-rows", V, "X", X=X[:2], match="^X has shape")
+    bad(forward, "mixed", "X-float32", T, "X", X=X.astype(f32), match="mixed dtypes")
+    running = nn.initialize_running_averages(P_bn)
+    bad(forward, "container", "running-list", T, "running", running=list(running.values()), match="got list")
+    bad_at(forward, "nan-array", "running-var1-nan", V, "running", "running", _entry(running, var1=perturb(rv, "nan")),
+           match=r"running\['var1'\] contains")
+    bad_at(forward, "shape", "running-mean1-transposed", V, "running", "running", _entry(running, mean1=rm.T),
+           match=r"running\['mean1'\] has shape")
+    backward = "bn_model_backward"
+    bad(backward, "container", "caches-empty", T, "caches", caches=[])
+    bad(backward, "nan-array", "AL-nan", V, "AL", AL=perturb(d["AL_bn"], "nan"))
+    # the arrays are checked before the flags: the NaN is what the message names
+    bad(backward, "nan-array", "AL-nan-and-return_dZ-str", V, "AL", AL=perturb(d["AL_bn"], "nan"), return_dZ="yes")
+    bad(backward, "shape", "AL-short", V, "AL", AL=d["AL_bn"][:, :4], match="^AL has shape")
+    bad(backward, "type", "return_dZ-str", T, "return_dZ", return_dZ="yes", match="got str")
+    averages = "update_model_running_averages"
+    bad(averages, "container", "running-list", T, "running", running=list(running.values()), match="got list")
+    bad(averages, "container", "running-missing-var1", V, "running", running=_without(running, "var1"),
+        match=r"keys \['mean1', 'var1'\] \(the BN layers'\), got \['mean1'\]")
+
+    # ---------------------------------------------------------------- optimizers.py
+    legacy = {"seed": None, "rng": np.random.RandomState(4)}  # a rejected call draws nothing from it
+    batches = "random_mini_batches"
+    bad(batches, "list", "Y-list-named", T, "Y", Y=Y.tolist(), match="got list", **legacy)
+    bad(batches, "0-d/empty", "Y-1-D", V, "Y", Y=Y[0], match="Y must be 2-D", **legacy)
+    bad(batches, "dtype", "Y-complex", T, "Y", Y=Y.astype(complex), match="Y has dtype complex128", **legacy)
+    bad(batches, "0-d/empty", "m=0", V, "X", X=X[:, :0], Y=Y[:, :0], match="^X has m = 0", **legacy)
+    bad(batches, "bool", "seed-True", T, "seed", seed=True)
+    bad(batches, "type", "seed-float", T, "seed", seed=2.0)
+    momentum = "update_parameters_with_momentum"
+    bad(momentum, "container", "grads-list", T, "grads", grads=list(G.values()), match="got list")
+    bad_at(momentum, "shape", "dW1-transposed-why", V, "grads", "grads/dW1", G["dW1"].T, match="dW1 has W1's shape")
+    bad_at(momentum, "mixed", "dW2-float32-and-W2", T, "grads", "grads/dW2", G["dW2"].astype(f32),
+           match=r"grads\['dW2'\] is float32, W2 is float64")
+    interval = r"must lie in \(0\.0, inf\)"  # the bounds as the message writes them: open at both ends
+    bad(momentum, "degenerate", "learning_rate-negative", V, "learning_rate", learning_rate=-0.1,
+        match=f"^learning_rate {interval}")
+    for fname in ("update_parameters_with_rmsprop", "update_parameters_with_adam"):
+        bad(fname, "degenerate", "epsilon-negative", V, "epsilon", epsilon=-1e-8, match=f"^epsilon {interval}")
+    for fname in ("update_lr", "schedule_lr_decay"):
+        bad(fname, "degenerate", "learning_rate0-negative", V, "learning_rate0", learning_rate0=-0.1,
+            match=f"^learning_rate0 {interval}")
+        bad(fname, "degenerate", "decay-negative-bounds", V, "decay_rate", decay_rate=-0.5,
+            match=r"^decay_rate must lie in \[0\.0, inf\)")
+    bad("schedule_lr_decay", "bool", "time_interval-True", T, "time_interval", time_interval=True)
+    bad("schedule_lr_decay", "type", "time_interval-float", T, "time_interval", time_interval=2.0)
+    optim = "train_with_optimizer"
+    bad(optim, "degenerate", "seed-negative", T, "seed", seed=-1)
+    bad(optim, "type", "seed-float", T, "seed", seed=2.0)
+    bad(optim, "bool", "seed-True", T, "seed", seed=True)
+    bad(optim, "bool", "mini_batch_size-True", T, "mini_batch_size", mini_batch_size=True)
+    bad(optim, "type", "mini_batch_size-float", T, "mini_batch_size", mini_batch_size=2.0)
+    # zero epochs: no update step would see these, the call's own checks must
+    for name in ("beta1", "beta2"):
+        bad(optim, "degenerate", f"zero-epochs-{name}-1", V, name, num_epochs=0, match=f"^{name} must lie",
+            **{name: 1.0})
+    bad(optim, "degenerate", "zero-epochs-epsilon-0", V, "epsilon", num_epochs=0, epsilon=0.0,
+        match=f"^epsilon {interval}")
 
 
 def _build_gradient_check_logistic_metrics() -> None:
     """Cases found by mutmut's survivors in gradient_check.py, logistic.py, logit_costs.py,
     metrics.py and parity.py."""
+    d = _data(np.float64)
+    X, AL, G, W, w, theta, layout = d["X"], d["AL"], d["G"], d["P"]["W1"], d["w"], d["theta"], d["layout"]
+    T, V = TypeError, ValueError
 
+    # ---------------------------------------------------------------- gradient checking
+    # a message reports the wrong argument's own type (a None case cannot tell it from type(None))
+    bad("vector_to_dictionary", "container", "layout-dict", T, "layout", layout=dict(layout), match="got dict")
+    bad("gradients_to_vector", "container", "grads-list", T, "grads", grads=list(G.values()), match="got list")
+    bad("centered_difference", "list", "theta-tuple", T, "theta", theta=(1.0, 2.0), match="got tuple")
+    bad("centered_difference", "type", "J-str", T, "J", J="cost", match="got str")
+    bad("relative_difference", "list", "gradapprox-tuple", T, "gradapprox", gradapprox=(1.0, 2.0), match="got tuple")
+    bad("relative_difference", "mixed", "gradapprox-float32", T, "gradapprox", gradapprox=W.astype(np.float32),
+        match="mixed dtypes")
+    # the entry count of a layout is exact: an int64 product of (2**32, 2**32) wraps to 0
+    bad("vector_to_dictionary", "shape", "layout-overflows-int64", V, "theta",
+        layout=[("W1", (2**32, 2**32)), ("b1", (theta.shape[0], 1))], match=f"the layout {2**64 + theta.shape[0]}")
+
+    # ---------------------------------------------------------------- logistic regression
+    for fname in ("lr_forward", "propagate", "lr_forward_theta", "lr_backward"):
+        bad(fname, "nan-array", "X-nan", V, "X", X=perturb(X, "nan", 4))
+    for fname in ("lr_forward_theta", "lr_backward"):
+        bad(fname, "0-d/empty", "m=0", V, "X", X=X[:, :0], match="X has m = 0")
+    bad("lr_forward", "shape", "w-short", V, "w", w=w[:2], match=r"\(n_x, 1\) = \(3, 1\)")
+    bad("lr_forward", "shape", "b-vector", V, "b", b=np.zeros(2), match=r"got shape \(2,\)")
+    bad("lr_forward_theta", "shape", "theta-long", V, "theta", theta=theta[:5], match=r"\(n_x \+ 1, 1\) = \(4, 1\)")
+    bad("lr_backward", "shape", "A-long", V, "A", A=np.hstack([AL, AL[:, :1]]), match=r"^A has shape \(1, 6\)")
+
+    # ---------------------------------------------------------------- metrics
+    bad("confusion_counts", "type", "positive-float64", T, "positive", positive=np.float64(1.0), match=r"got float64\b")
+    bad("precision_recall_f1", "type", "labels-set", T, "labels", average="macro", labels={0, 1}, match="got set")
+    labels, integers = d["labels"], r"expected integer \(or bool\) labels"
+    bad("accuracy", "list", "y_pred-list", T, "y_pred", y_pred=d["pred"].tolist(), match="got list")
+    # only whole finite floats are told to convert explicitly; other dtypes are not labels at all
+    bad("accuracy", "dtype", "y_true-halves", T, "y_true", y_true=labels + 0.5, match=integers)
+    bad("accuracy", "dtype", "y_true-inf", T, "y_true", y_true=np.where(labels == 1, np.inf, 0.0), match=integers)
+    bad("accuracy", "dtype", "y_true-complex", T, "y_true", y_true=labels.astype(np.complex128), match=integers)
+    bad("accuracy", "shape", "y_true-3-D", V, "y_true", y_true=labels[None, None, :], match=r"\(m,\) or \(1, m\)")
+
+    # ---------------------------------------------------------------- parity networks
+    bad("parity_inputs", "degenerate", "n-negative", V, "n", n=-1, match=r"^n must be an integer >= 1 \(the number of")
+    bad("parity_labels", "nan-array", "X-inf", V, "X", X=perturb(d["bits"], "inf", 5), match="non-finite")
+
+
+
+def _build_core_modules() -> None:
+    """Cases found by mutmut's survivors in activations.py, layers.py, dropout.py, regularization.py and
+    training.py: checks that no other case reached, and what a message reports (the wrong value's own
+    type, the expected shape, both dtypes of a mixed pair, which function's cache was expected)."""
+    d = _data(np.float64)
+    X, P, AL, caches, D, Z5 = d["X"], d["P"], d["AL"], d["caches"], d["D"], d["Z5"]
+    W, Z1 = P["W1"], caches[0][1]
+    T, V = TypeError, ValueError
+
+    # ---------------------------------------------------------------- activations
+    bad("softmax_backward", "0-d/empty", "0-d", V, "Z", dA=np.array(1.0), Z=np.array(1.0), match="Z must be 2-D")
+    bad("softmax_backward", "0-d/empty", "no-class", V, "Z", dA=np.zeros((0, 5)), Z=np.zeros((0, 5)),
+        match="at least one class")
+
+    # ---------------------------------------------------------------- one layer
+    bad("linear_backward", "container", "cache-array", T, "cache", cache=X,
+        match="returned by linear_forward: .* got ndarray$")
+    bad("linear_backward", "shape", "dZ-short-expected-shape", V, "dZ", dZ=Z5[:3],
+        match=r"Z = W A_prev \+ b is \(4, 5\)")
+    bad("linear_backward", "mixed", "dZ-float32-names-W", T, "dZ", dZ=Z5.astype(np.float32),
+        match=r"dZ is float32, W is float64")
+    bad("linear_activation_backward", "container", "cache-array", T, "cache", cache=X,
+        match="returned by linear_activation_forward: .* got ndarray$")
+    bad("linear_activation_backward", "container", "linear-cache-None", T, "cache", cache=(None, Z1),
+        match="returned by linear_forward: .* got NoneType$")
+    bad("linear_activation_backward", "container", "linear-cache-short", T, "cache", cache=((X, W), Z1),
+        match="its first entry has 3 arrays")
+
+    # ---------------------------------------------------------------- dropout
+    bad("dropout_mask", "degenerate", "keep_prob-1e-50-float32", V, "keep_prob", keep_prob=1e-50, dtype=np.float32,
+        match="machine epsilon")
+    bad("dropout_backward", "list", "D-tuple", T, "D", D=tuple(D[0]), match="got tuple$")
+    not_a_mask = D.copy()
+    not_a_mask[0, 0], not_a_mask[2, 3] = 0.0, 2.0  # the first entry that is neither 0 nor 1 is reported
+    bad("dropout_backward", "degenerate", "D-entry-2", V, "D", D=not_a_mask, match="found 2.0")
+
+    # ---------------------------------------------------------------- regularization
+    bad("l2_regularization_cost", "type", "m-float64", T, "m", m=np.float64(5.0), match=r"got float64\b")
+    for fname in ("compute_cost_with_regularization", "compute_cost_with_elastic_net"):
+        bad(fname, "nan-array", "AL-nan", V, "AL", AL=perturb(AL, "nan", 2), match="AL contains 1 non-finite")
+
+    # ---------------------------------------------------------------- training loops
+    for fname in ("train", "train_with_early_stopping"):
+        bad(fname, "degenerate", "keep_prob-below-float64-eps", V, "keep_prob", keep_prob=1e-20,
+            rng=np.random.default_rng(4), match="machine epsilon")
 
 _build()
 _build_batchnorm_optimizers()
 _build_gradient_check_logistic_metrics()
+_build_core_modules()

@@ -28,8 +28,9 @@ import math
 import numpy as np
 import pytest
 
-from scratch_nn import model_forward
+from scratch_nn import model_forward, parity
 from scratch_nn.parity import (
+    MAX_BITS,
     counting_parity_network,
     deep_parity_network,
     hidden_units,
@@ -101,6 +102,28 @@ def test_one_hidden_relu_layer_with_n_units_also_computes_parity(n, np_dtype):
     X, AL, _ = _outputs(params, n, np_dtype)
     assert np.array_equal(AL, parity_labels(X))
     assert len(params) == 4 and hidden_units(params) == n
+
+
+def test_the_2_to_the_n_constructions_take_at_most_max_bits(monkeypatch):
+    """n = MAX_BITS is the largest n of the 2^n inputs and of the enumeration's 2^(n-1) units (shown with
+    MAX_BITS = 3, so that the boundary is cheap to build)."""
+    monkeypatch.setattr(parity, "MAX_BITS", 3)
+    assert parity_inputs(3).shape == (3, 8) and hidden_units(shallow_parity_network(3)) == 4
+    for construction in (parity_inputs, shallow_parity_network):
+        with pytest.raises(ValueError, match="at most n = 3"):
+            construction(4)
+
+
+@pytest.mark.parametrize("network", [deep_parity_network, counting_parity_network])
+def test_the_networks_of_o_n_units_are_built_beyond_max_bits(network, rng):
+    """Only the 2^n inputs and the enumeration's 2^(n-1) units are capped at MAX_BITS: the O(n) networks
+    are built for more bits, and are exact on random patterns of them."""
+    n = MAX_BITS + 5
+    params = network(n)
+    X = (rng.random((n, 64)) < 0.5).astype(np.float64)
+    AL, _ = model_forward(X, params, activations=parity_activations(params))
+    assert np.array_equal(AL, parity_labels(X))
+    assert hidden_units(params) < 3 * n
 
 
 def test_trained_small_shallow_net_fails_where_the_deep_one_succeeds():

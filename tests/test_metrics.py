@@ -78,6 +78,13 @@ def test_predict_multiclass_is_argmax_of_softmax(rng, np_dtype):
     assert predict_multiclass(tie).tolist() == [0]
 
 
+def test_a_two_class_softmax_is_a_multiclass_output(np_dtype):
+    """Only a (1, m) output is binary: a softmax over 2 classes, (2, m), is argmax'ed (a tie: class 0)."""
+    AL = np.array([[0.9, 0.2, 0.5, 0.3], [0.1, 0.8, 0.5, 0.7]], dtype=np_dtype)
+    assert predict_multiclass(AL).tolist() == [0, 1, 0, 1]
+    assert np.array_equal(predict(AL), predict_multiclass(AL))
+
+
 # ----------------------------------------------------------------------- metrics against sklearn
 def test_hand_counted_example():
     """y = 1 1 0 0 1 0, ŷ = 1 0 0 1 1 1: TP = 2, FP = 2, FN = 1, so P = 1/2, R = 2/3, F1 = 4/7."""
@@ -105,6 +112,22 @@ def test_zero_division_cases_match_sklearn(zero_division):
     ours = precision_recall_f1(y, y_hat, "macro", labels=labels, zero_division=zero_division)
     for a, b in zip(ours, _sklearn(y, y_hat, "macro", zero_division, labels), strict=True):
         assert _close(a, b, len(labels)), ours
+
+
+@pytest.mark.parametrize("index, metric", [(0, precision), (1, recall), (2, f1_score)])
+def test_each_metric_is_its_entry_of_precision_recall_f1_with_every_argument(index, metric):
+    """precision, recall and f1_score pass ``average``, ``labels`` and ``zero_division`` on, and
+    ``zero_division`` defaults to 0.0, as in sklearn. Without positives (binary) every ratio is 0/0; in
+    the macro average over labels 0..3 of y = 0 1 2 2, ŷ = 0 0 1 2, class 3 is absent from both."""
+    y, y_hat = np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64)
+    assert metric(y, y_hat) == precision_recall_f1(y, y_hat)[index] == _sklearn(y, y_hat, "binary", 0.0)[index] == 0.0
+    assert metric(y, y_hat, zero_division=1.0) == _sklearn(y, y_hat, "binary", 1.0)[index] == 1.0
+    y, y_hat, labels = np.array([0, 1, 2, 2]), np.array([0, 0, 1, 2]), [0, 1, 2, 3]
+    for zero_division in (0.0, 1.0):
+        ours = metric(y, y_hat, "macro", labels=labels, zero_division=zero_division)
+        theirs = _sklearn(y, y_hat, "macro", zero_division, labels)[index]
+        assert _close(ours, theirs, len(labels)), (zero_division, ours, theirs)
+        assert ours != metric(y, y_hat, "macro", zero_division=zero_division), "class 3 must count"
 
 
 labels_strategy = st.integers(min_value=1, max_value=40).flatmap(

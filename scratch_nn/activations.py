@@ -160,7 +160,8 @@ def leaky_relu(Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """ACT-LEAKY: ``A = max(slope * Z, Z)`` (for 0 < slope < 1); ``(n, m)``."""
     Z = as_operand("Z", Z)
     slope = _hyper(_check_slope(slope), Z)
-    return np.asarray(np.where(Z >= 0, Z, slope * Z))
+    # slope * z only where z < 0: at z >= 0 (slope > 1 is allowed) the product could overflow unused
+    return np.multiply(Z, slope, out=Z.copy(), where=~(Z >= 0))
 
 
 def leaky_relu_backward(
@@ -174,7 +175,7 @@ def leaky_relu_backward(
     slope = _hyper(_check_slope(slope), Z)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
-    return np.asarray(np.where(positive, dA, slope * dA))
+    return np.multiply(dA, slope, out=dA.copy(), where=~positive)  # slope * dA only where it is g'(z) dA
 
 
 # ---------------------------------------------------------------- ACT-ELU
@@ -202,8 +203,9 @@ def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: 
     alpha = _hyper(_check_alpha(alpha), Z)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
-    with np.errstate(under="ignore"):
-        return np.asarray(np.where(positive, dA, dA * alpha * np.exp(np.minimum(Z, Z.dtype.type(0)))))
+    with np.errstate(under="ignore"):  # dA alpha e^z only where it is g'(z) dA: elsewhere it could overflow unused
+        dZ = np.multiply(dA, alpha, out=dA.copy(), where=~positive)
+        return np.multiply(dZ, np.exp(np.minimum(Z, Z.dtype.type(0))), out=dZ, where=~positive)
 
 
 # ---------------------------------------------------------------- ACT-SOFTMAX

@@ -110,12 +110,17 @@ def initialize_bn_parameters(
     """The BN model's parameters: ``initialize_parameters(layer_dims, method, rng)``, then for every
     layer l in ``batchnorm`` (default: the hidden layers 1..L-1) ``b{l}`` dropped and ``gamma{l} = 1``,
     ``beta{l} = 0`` (n[l], 1) added (``nn.BatchNorm1d``'s start: the identity affine map)."""
-    parameters = initialize_parameters(list(layer_dims), method, rng)
-    L = len(layer_dims) - 1
+    L = len(initialize_parameters(layer_dims, "zeros")) // 2  # layer_dims checked; nothing drawn from rng yet
+    if batchnorm is not None and not isinstance(batchnorm, (Sequence, np.ndarray)):
+        raise TypeError(f"batchnorm must be a list of layer numbers in 1..{L}, got {type(batchnorm).__name__}")
     layers = list(range(1, L)) if batchnorm is None else list(batchnorm)
     for l in layers:
         if isinstance(l, (bool, np.bool_)) or not isinstance(l, (int, np.integer)) or not 1 <= l <= L:
             raise ValueError(f"batchnorm must list layer numbers in 1..{L}, got {l!r}")
+    if len(set(layers)) != len(layers):
+        raise ValueError(f"batchnorm must list each layer once, got {layers}")
+    parameters = initialize_parameters(layer_dims, method, rng)
+    for l in layers:
         b = parameters.pop(f"b{l}")
         parameters[f"gamma{l}"], parameters[f"beta{l}"] = np.ones_like(b), np.zeros_like(b)
     return parameters

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 import scratch_nn as nn_
-from torch_reference.batchnorm import BN_EPS, BN_MOMENTUM, torch_batchnorm
-from torch_reference.layout import bias_from_torch, to_rows
+from torch_reference.batchnorm import BN_EPS, BN_MOMENTUM, bn_reference_pass, torch_batchnorm, torch_bn_network
+from torch_reference.layout import bias_from_torch, from_rows, to_rows
 from torch_reference.tolerance import batchnorm_statistics_bounds, moving_average_bound, tolerance
 
 from .checks import planted_bugs_test
@@ -71,6 +71,97 @@ def test_dtype_preserved_and_inputs_untouched(np_dtype):
     outs += [rm, rv, nn_.batchnorm_inference(Z, gamma, beta, rm, rv)]
     assert all(o.dtype == dtype for o in outs)
     np.testing.assert_equal((Z, gamma, beta, dZt), before)
+
+
+# ----------------------------------------------------------------------- defaults and boundaries
+def _eval_batchnorm(Z, gamma, beta, running_mean, running_var, eps=BN_EPS):
+    """torch's BatchNorm1d in eval mode with these running statistics, in the notes' layout."""
+    bn = torch_batchnorm(gamma, beta, "cpu", torch.float64).eval()
+    bn.eps = eps
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.tensor(running_mean[:, 0]))
+        bn.running_var.copy_(torch.tensor(running_var[:, 0]))
+        return from_rows(bn(to_rows(Z, "cpu", torch.float64)))
+
+
+def test_inference_with_default_epsilon_and_a_zero_running_variance_is_batchnorm1d_in_eval_mode():
+    """ε defaults to torch's 1e-5, and a running variance of exactly 0 (a unit constant in every batch so far) is
+    a variance like any other: z̃ = γ (z - μ_run) / sqrt(ε) + β, as torch computes it."""
+    rng = np.random.default_rng(21)
+    Z, gamma, beta = _case(rng, n=3, m=5)
+    running_mean, running_var = rng.standard_normal((3, 1)), np.array([[0.0], [0.3], [2.0]])
+    out = nn_.batchnorm_inference(Z, gamma, beta, running_mean, running_var)
+    assert torch.nn.BatchNorm1d(3).eps == BN_EPS  # torch's default, which _eval_batchnorm uses
+    expected = _eval_batchnorm(Z, gamma, beta, running_mean, running_var)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def test_momentum_one_replaces_the_running_statistics_by_the_batchs():
+    """momentum = 1, the top of (0, 1], keeps nothing of the old averages: the batch's μ and biased σ²."""
+    rng = np.random.default_rng(22)
+    Z, gamma, beta = _case(rng, n=3, m=6)
+    _Zt, cache = nn_.batchnorm_forward(Z, gamma, beta)
+    rm, rv = nn_.update_running_averages(rng.standard_normal((3, 1)), rng.uniform(0.5, 2, (3, 1)), cache, 1.0)
+    np.testing.assert_allclose(rm, Z.mean(axis=1, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(rv, Z.var(axis=1, keepdims=True), rtol=1e-13)
+
+
+def test_bn_model_defaults_are_torchs_epsilon_and_the_notes_biased_running_variance():
+    """Training forward with the default ε is torch's BN network; update_model_running_averages by default enters
+    the batch's biased σ²[l] with momentum 0.1 (torch's running_var would use m/(m - 1) σ²)."""
+    case = _bn_case(seed=1)
+    X, params, acts = case["X"], case["parameters"], case["activations"]
+    AL, caches = nn_.bn_model_forward(X, params, activations=acts)
+    ref = bn_reference_pass(case, "cpu", torch.float64)
+    np.testing.assert_allclose(AL, ref[f"A{len(acts)}"], rtol=1e-12, atol=1e-15)
+    running = nn_.update_model_running_averages(nn_.initialize_running_averages(params), caches)
+    for l, c in enumerate(caches, start=1):
+        if c.bn is not None:
+            np.testing.assert_allclose(running[f"var{l}"], 0.9 + 0.1 * ref[f"Z{l}"].var(axis=1, keepdims=True),
+                                       rtol=1e-14)  # fmt: skip
+
+
+def test_bn_model_at_test_time_uses_the_given_epsilon():
+    """running=... with ε = 0.1 (not the default) is torch's network in eval mode with eps = 0.1 in every BN layer."""
+    case = _bn_case(seed=2)
+    X, params, acts = case["X"], case["parameters"], case["activations"]
+    rng = np.random.default_rng(23)
+    running = {k: rng.uniform(0.2, 2.0, v.shape) if k.startswith("var") else rng.standard_normal(v.shape)
+               for k, v in nn_.initialize_running_averages(params).items()}  # fmt: skip
+    AL, _caches = nn_.bn_model_forward(X, params, activations=acts, epsilon=0.1, running=running)
+    net = torch_bn_network(params, acts, "cpu", torch.float64).eval()
+    layers = [l for l, bn in enumerate(nn_.batchnorm_layers(params), start=1) if bn]
+    for l, bn in zip(layers, (m for m in net if isinstance(m, torch.nn.BatchNorm1d)), strict=True):
+        bn.eps = 0.1
+        with torch.no_grad():
+            bn.running_mean.copy_(torch.tensor(running[f"mean{l}"][:, 0]))
+            bn.running_var.copy_(torch.tensor(running[f"var{l}"][:, 0]))
+    with torch.no_grad():
+        expected = from_rows(net(to_rows(X, "cpu", torch.float64)))
+    np.testing.assert_allclose(AL, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_bn_model_backward_passes_its_convention_to_the_hidden_layers():
+    """ReLU'(0) is 1 in the notes and 0 in torch (convention="pytorch"). An exact 0 in a hidden Z (an example whose
+    inputs are all 0, a zero bias) makes the two differ, and "pytorch" is autograd's gradient. Without return_dZ,
+    only the gradients come back."""
+    rng = np.random.default_rng(24)
+    X = rng.standard_normal((3, 6))
+    X[:, 0] = 0.0
+    params = {"W1": rng.standard_normal((4, 3)), "b1": rng.standard_normal((4, 1)), "W2": rng.standard_normal((2, 4)),
+              "gamma2": rng.uniform(0.5, 2, (2, 1)), "beta2": rng.standard_normal((2, 1)),
+              "W3": rng.standard_normal((1, 2)), "b3": rng.standard_normal((1, 1))}  # fmt: skip
+    params["b1"][0] = 0.0  # Z[1] of unit 0, example 0, is exactly 0
+    Y = np.array([[0.0, 1, 1, 0, 1, 0]])
+    case = {"X": X, "parameters": params, "Y": Y, "activations": ["relu", "relu", "sigmoid"]}
+    AL, caches = nn_.bn_model_forward(X, params, activations=case["activations"])
+    grads = {c: nn_.bn_model_backward(AL, case["Y"], caches, activations=case["activations"], convention=c)
+             for c in ("notes", "pytorch")}  # fmt: skip
+    ref = bn_reference_pass(case, "cpu", torch.float64)
+    assert sorted(grads["pytorch"]) == ["dA0", "dA1", "dA2", "dW1", "dW2", "dW3", "db1", "db3", "dbeta2", "dgamma2"]
+    for k, g in grads["pytorch"].items():
+        np.testing.assert_allclose(g, ref[k], rtol=1e-11, atol=1e-14, err_msg=k)
+    assert abs(grads["notes"]["db1"][0, 0] - ref["db1"][0, 0]) > 1e-3  # the notes' ReLU'(0) = 1 shows
 
 
 # ----------------------------------------------------------------------- planted mistakes

@@ -227,3 +227,13 @@ def test_zero_d_operands_keep_their_dtype(name, np_dtype):
     A = getattr(nn_, name)(Z)
     dZ = getattr(nn_, BACKWARD[name])(dA, Z)
     assert A.dtype == np_dtype and A.shape == () and dZ.dtype == np_dtype and dZ.shape == ()
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS, ids=lambda a: a.name)
+def test_an_empty_batch_is_an_empty_batch(act, np_dtype):
+    """m = 0: every activation (softmax's columns too) and its backward map a (3, 0) batch to a (3, 0)
+    batch of its dtype; the layers, costs and the model reject m = 0, and softmax without classes, (0, m),
+    is an error (tests/bad_inputs.py)."""
+    Z = np.zeros((3, 0), np_dtype)
+    for out in (getattr(nn_, act.name)(Z), getattr(nn_, act.backward)(Z.copy(), Z)):
+        assert out.shape == (3, 0) and out.dtype == np_dtype

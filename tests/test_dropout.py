@@ -237,6 +237,16 @@ def test_mask_is_replayable_from_the_generator():
     np.testing.assert_array_equal(D1, np.random.default_rng(3).random((6, 9)) < 0.8)
 
 
+def test_a_draw_equal_to_keep_prob_is_dropped():
+    """DROP-MASK is ``U < keep_prob``, strictly (the course's ``np.random.rand(...) < keep_prob``): with
+    keep_prob set to one of the very draws U, that unit is dropped and the draws below it are kept."""
+    U = np.random.default_rng(7).random((4, 6))
+    keep_prob = float(U[1, 2])
+    D = nn_.dropout_mask((4, 6), keep_prob, np.random.default_rng(7))
+    assert D[1, 2] == 0.0
+    np.testing.assert_array_equal(D, (U < keep_prob).astype(np.float64))
+
+
 def test_model_dropout_cache_format_and_defaults():
     """Masks on hidden layers only, as a third element of their caches; keep_prob = 1 (the
     default) leaves model_forward/model_backward exactly as without dropout."""

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import scratch_nn as nn_
+from torch_reference import cases
 from torch_reference.compare import compare
 from torch_reference.device import DTYPES
 from torch_reference.regularization import (
@@ -176,6 +177,49 @@ def test_training_with_dropout_and_l2():
     assert costs_one == [nn_.compute_cost_with_regularization(AL, Y, params, 0.4)]
     for key, value in nn_.update_parameters(params, grads, 0.2).items():
         np.testing.assert_array_equal(one[key], value)
+
+
+def _softmax_case() -> tuple:
+    """L = 3, non-square, a softmax output: X (4, 12), its one-hot labels Y, a validation set of the
+    first 6 examples perturbed, the parameters and the activations."""
+    rng = np.random.default_rng(6)
+    acts, params = ["tanh", "relu", "softmax"], cases.layer_parameters(rng, [4, 5, 3, 3], np.float64)
+    X, labels = cases.normal(rng, (4, 12), np.float64), rng.integers(0, 3, 12)
+    X_val = X[:, :6] + 0.3 * cases.normal(rng, (4, 6), np.float64)
+    return X, nn_.one_hot(labels, 3), X_val, nn_.one_hot(labels[:6], 3), params, acts
+
+
+def test_early_stopping_steps_are_trains_with_every_option():
+    """REG-EARLY with every option on (L2, dropout masks from ``rng``, max-norm) and a softmax output,
+    L = 3: the training costs are those of ``train`` with the same options and a generator of the same
+    seed; v[t] is the cross-entropy on (X_val, Y_val) of train's parameters after t steps; the best
+    parameters are train's after best_iteration steps."""
+    X, Y, X_val, Y_val, params, acts = _softmax_case()
+    options = {"lambd": 0.2, "keep_prob": 0.7, "max_norm": 1.0}
+    result = nn_.train_with_early_stopping(X, Y, X_val, Y_val, params, 0.5, 12, 2, activations=acts,
+                                           rng=np.random.default_rng(5), **options)
+    assert (result.best_iteration, result.stopped_iteration) == (8, 10)  # not vacuous: it stopped, after improving
+
+    def trained(t: int, **changed) -> tuple[dict, list[float]]:
+        return nn_.train(X, Y, params, 0.5, t, activations=acts, rng=np.random.default_rng(5), **{**options, **changed})
+
+    assert result.costs == trained(10)[1] != trained(10, max_norm=None)[1]
+    for t, v in enumerate(result.val_costs):
+        assert v == nn_.compute_cost_cross_entropy(nn_.model_forward(X_val, trained(t)[0], activations=acts)[0], Y_val)
+    for key, value in trained(8)[0].items():
+        np.testing.assert_array_equal(result.parameters[key], value)
+
+
+def test_a_tie_is_no_improvement():
+    """REG-EARLY improves only on ``v[t] < min(v[0..t-1])``, strictly: with a step too small to change
+    any parameter (α = 1e-30, all parameters non-zero) every v[t] ties v[0], so the best is the initial
+    state and the loop stops after ``patience`` iterations."""
+    X, Y, X_val, Y_val, params, acts = _softmax_case()
+    result = nn_.train_with_early_stopping(X, Y, X_val, Y_val, params, 1e-30, 10, 3, activations=acts)
+    assert len(set(result.val_costs)) == 1
+    assert (result.best_iteration, result.stopped_iteration) == (0, 3)
+    for key, value in params.items():
+        np.testing.assert_array_equal(result.parameters[key], value)
 
 
 # ----------------------------------------------------------------------- planted bugs: the registry catches them

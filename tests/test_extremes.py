@@ -196,3 +196,16 @@ def test_sigmoid_module_matches_ours_in_the_far_tail(dtype):
     exact = np.exp(Z.astype(np.float64)) / (1 + np.exp(Z.astype(np.float64)))
     assert compare("A", ours, exact, activation_bound("sigmoid", Z, exact), np_dtype).passed
     assert compare("A", theirs.astype(np_dtype), exact, activation_bound("sigmoid", Z, exact), np_dtype).passed
+
+
+def test_the_piece_not_taken_never_overflows():
+    """A piecewise activation computes each piece only where it applies. At z >= 0 a leaky ReLU of slope 2
+    passes z = 1e308 through (slope · z would overflow, unused), and its backward and ELU's (alpha 2, or
+    the default 1, where e^z would be e at z = 1 if min(z, 0) were not taken) pass dA = 1e308 through;
+    at z = -1 they are slope · z and dA · alpha · e^z."""
+    Z, dA = np.array([[1e308, 1.0, -1.0]]), np.array([[1e308, 1e308, 0.5]])
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(nn_.leaky_relu(Z, slope=2.0), [[1e308, 1.0, -2.0]])
+        np.testing.assert_array_equal(nn_.leaky_relu_backward(dA, Z, slope=2.0), [[1e308, 1e308, 1.0]])
+        np.testing.assert_array_equal(nn_.elu_backward(dA, Z, alpha=2.0), [[1e308, 1e308, np.exp(-1.0)]])
+        np.testing.assert_array_equal(nn_.elu_backward(dA, Z), [[1e308, 1e308, 0.5 * np.exp(-1.0)]])

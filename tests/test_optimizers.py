@@ -4,6 +4,7 @@ between the course's conventions and torch.optim's, and the planted mistakes (ba
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -107,6 +108,8 @@ def test_random_mini_batches_replays_the_courses_seeded_permutation():
     batches = nn_.random_mini_batches(X, Y, 64, seed=0)
     perm = np.random.RandomState(0).permutation(148)  # the course: np.random.seed(0); np.random.permutation(m)
     assert [b[0].shape[1] for b in batches] == [64, 64, 20]
+    assert [b[0].shape[1] for b in nn_.random_mini_batches(X, Y, seed=0)] == [64, 64, 20]  # the course's default
+    assert [b[0].shape[1] for b in nn_.random_mini_batches(X, Y, 1, seed=0)] == [1] * 148  # the smallest size
     np.testing.assert_array_equal(np.concatenate([b[0] for b in batches], axis=1), X[:, perm])
     np.testing.assert_array_equal(np.concatenate([b[1] for b in batches], axis=1), Y[:, perm])
 
@@ -115,6 +118,60 @@ def test_lr_decay_values():
     assert nn_.update_lr(0.5, 2, 1.0) == 0.5 / 3
     assert nn_.schedule_lr_decay(0.5, 999, 0.3) == 0.5
     assert nn_.schedule_lr_decay(0.5, 2000, 0.3, 1000) == 0.5 / 1.6
+    assert nn_.schedule_lr_decay(0.5, 1000, 0.3) == 0.5 / 1.3  # the default interval, 1000: the first drop
+    assert nn_.update_lr(0.5, 7, 0.0) == nn_.schedule_lr_decay(0.5, 7, 0.0, 2) == 0.5  # decay_rate 0: no decay
+
+
+@pytest.mark.parametrize(("low_open", "high_open", "interval"),
+                         [(True, True, "(0.0, 1.0)"), (True, False, "(0.0, 1.0]"), (False, True, "[0.0, 1.0)"),
+                          (False, False, "[0.0, 1.0]")])  # fmt: skip
+def test_the_interval_check_at_its_bounds(low_open, high_open, interval):
+    """The one range check of every rate, β and ε: a closed end accepts its bound, an open end refuses it, and the
+    message writes the interval as it was checked."""
+    from scratch_nn.optimizers import _check_number
+
+    for x, refused in ((-0.5, True), (0.0, low_open), (1.0, high_open), (1.5, True)):
+        if refused:
+            with pytest.raises(ValueError, match=rf"^p must lie in {re.escape(interval)}, got {x}$"):
+                _check_number("p", x, 0.0, 1.0, low_open, high_open)
+        else:
+            assert _check_number("p", x, 0.0, 1.0, low_open, high_open) == x
+
+
+def test_momentum_with_beta_zero_is_gradient_descent():
+    """β = 0, the bottom of [0, 1): v = dW, and W := W - α dW."""
+    rng = np.random.default_rng(19)
+    params = _params(rng)
+    grads = _grads(rng, params)
+    new, v = nn_.update_parameters_with_momentum(params, grads, nn_.initialize_velocity(params), 0.0, 0.3)
+    for k in params:
+        np.testing.assert_array_equal(v[f"d{k}"], grads[f"d{k}"])
+        np.testing.assert_array_equal(new[k], params[k] - 0.3 * grads[f"d{k}"])
+
+
+def _torch_step(optimizer, params, grads, **hyper):
+    """One step of ``torch.optim.<optimizer>`` from its zero state, float64."""
+    tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    step = getattr(torch.optim, optimizer)(list(tensors.values()), **hyper)
+    for k, t in tensors.items():
+        t.grad = torch.tensor(grads[f"d{k}"])
+    step.step()
+    return {k: t.detach().numpy() for k, t in tensors.items()}
+
+
+def test_rmsprop_and_adam_defaults_are_the_courses():
+    """Called with the defaults, one step from s = 0 (and v = 0) is torch's with the course's values: RMSprop
+    α = 0.01, β2 = 0.999, ε = 1e-8; Adam α = 0.01, β1 = 0.9, β2 = 0.999, ε = 1e-8."""
+    rng = np.random.default_rng(17)
+    params = _params(rng)
+    grads = _grads(rng, params)
+    rmsprop, _s = nn_.update_parameters_with_rmsprop(params, grads, nn_.initialize_rmsprop(params))
+    adam, *_ = nn_.update_parameters_with_adam(params, grads, *nn_.initialize_adam(params), 1)
+    expected = {"RMSprop": _torch_step("RMSprop", params, grads, lr=0.01, alpha=0.999, eps=1e-8),
+                "Adam": _torch_step("Adam", params, grads, lr=0.01, betas=(0.9, 0.999), eps=1e-8)}  # fmt: skip
+    for new, name in ((rmsprop, "RMSprop"), (adam, "Adam")):
+        for k in params:
+            np.testing.assert_allclose(new[k], expected[name][k], rtol=1e-13, atol=1e-15, err_msg=f"{name} {k}")
 
 
 @pytest.mark.parametrize("np_dtype", [np.float32, np.float64])
@@ -402,3 +459,26 @@ def test_train_with_optimizer_for_zero_epochs_returns_copies():
     X, Y = rng.standard_normal((4, 6)), np.ones((1, 6))
     same, costs = nn_.train_with_optimizer(X, Y, params, "adam", 4, num_epochs=0)
     assert costs == [] and all(np.array_equal(same[k], params[k]) and same[k] is not params[k] for k in params)
+
+
+def _training_data(m):
+    rng = np.random.default_rng(m)
+    return rng.standard_normal((4, m)), (rng.random((1, m)) < 0.5).astype(np.float64), _params(rng)
+
+
+def test_train_with_optimizer_defaults_are_the_courses():
+    """No arguments but the data: the course's gd, mini-batches of 64 (m = 70: a smaller last one), one epoch,
+    α = 0.0007, seed 0, ReLU then sigmoid, as the course's loop written out with each value given."""
+    X, Y, params = _training_data(70)
+    new, costs = nn_.train_with_optimizer(X, Y, params)
+    expected, expected_costs = _course_loop(X, Y, params, "gd", 64, 1, 0.0007, seed=0, activations=["relu", "sigmoid"])
+    assert costs == expected_costs and all(np.array_equal(new[k], expected[k]) for k in params)
+
+
+def test_train_with_optimizer_on_mini_batches_of_one_example():
+    """mini_batch_size = 1, the smallest allowed: m updates per epoch (stochastic gradient descent)."""
+    X, Y, params = _training_data(5)
+    args = (X, Y, params, "momentum", 1, 2, 0.05)
+    new, costs = nn_.train_with_optimizer(*args, seed=3)
+    expected, expected_costs = _course_loop(*args, seed=3, activations=["relu", "sigmoid"])
+    assert costs == expected_costs and all(np.array_equal(new[k], expected[k]) for k in params)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -232,6 +233,30 @@ def test_train_with_max_norm_keeps_every_row_in_the_ball():
             norms = np.sqrt((W**2).sum(axis=1))
             assert (norms <= c + tolerance(np.float64, max_norm_row_norm_bound(W.shape[1], c), c)).all()
         np.testing.assert_array_equal(final["b1"].shape, params["b1"].shape)
+
+
+def test_max_norm_edges_and_eps_on_every_layer():
+    """REG-MAXNORM at its edges: a row of norm exactly c is inside the ball (``w`` is rescaled only if
+    ``‖w‖₂ > c``), so it is copied bit for bit even with eps > 0; a zero row stays zero, with no
+    division warning at eps = 0. ``max_norm_parameters`` with ``eps=1e-7`` is ``torch.renorm`` on every
+    W[l] of an L = 3 network (in float64 its 1e-7 is far above rounding: test_renorm_epsilon_...)."""
+    W = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0], [6.0, -8.0, 0.0], [0.3, 0.4, 1.2]])  # norms 5, 0, 10, 1.3
+    for eps in (0.0, 1e-7):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = nn_.apply_max_norm(W, 5.0, eps)
+        np.testing.assert_array_equal(out[[0, 1, 3]], W[[0, 1, 3]])
+        np.testing.assert_allclose(out[2], W[2] * 5.0 / (10.0 + eps), rtol=1e-15)
+    rng = np.random.default_rng(8)
+    params = {"W1": draw_rows(rng, (6, 4), np.float64), "b1": cases.normal(rng, (6, 1), np.float64),
+              "W2": draw_rows(rng, (5, 6), np.float64), "b2": cases.normal(rng, (5, 1), np.float64),
+              "W3": draw_rows(rng, (3, 5), np.float64), "b3": cases.normal(rng, (3, 1), np.float64)}
+    ours = nn_.max_norm_parameters(params, MAX_NORM, eps=1e-7)
+    for l in (1, 2, 3):
+        W = params[f"W{l}"]
+        theirs = torch.renorm(torch.tensor(W), 2, 0, MAX_NORM).numpy()
+        assert (np.abs(ours[f"W{l}"] - theirs) <= tolerance(np.float64, max_norm_bound(W, MAX_NORM), theirs)).all()
+        np.testing.assert_array_equal(ours[f"b{l}"], params[f"b{l}"])
 
 
 def test_regularization_contract(np_dtype):

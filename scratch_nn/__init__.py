@@ -2,7 +2,7 @@
 
 Notation and shapes follow the notes: ``X = A[0]`` is ``(n[0], m)`` with one
 example per column, ``W[l]`` is ``(n[l], n[l-1])``, ``b[l]`` is ``(n[l], 1)``.
-Each function's docstring names the catalogue ID (see EQUATIONS.md) it implements.
+Each function's docstring names the catalogue ID it implements (the catalogue: docs/catalogue.md).
 This package imports NumPy only.
 """
 

@@ -38,7 +38,7 @@ from torch_reference.experiments.claims import (
 )
 from torch_reference.model import reference_bounds, reference_pass
 from torch_reference.tolerance import trajectory_bound, trajectory_deviation_bounds
-from torch_reference.training import torch_train
+from torch_reference.training import TrainOptions, torch_train
 from torch_reference.trajectories import TRAJECTORY_KINK_MARGIN, reference_trajectory
 
 ITERATIONS = 100
@@ -75,7 +75,7 @@ def _bounds(name: str) -> tuple[np.ndarray, list[dict[str, np.ndarray]], float]:
     trajectory's smallest distance of a ReLU pre-activation from its kink."""
     acts, params, lr = CONFIGS[name]
     X, Y = _data(np.float64)
-    traj = reference_trajectory(params, X, Y, acts, lr, ITERATIONS)
+    traj = reference_trajectory(params, X, Y, TrainOptions(lr, ITERATIONS, acts))
     eps = trajectory_deviation_bounds(traj.step_bounds, traj.contraction)
     thetas, _costs = gd_path(X, Y, params, lr, ITERATIONS, acts)
     grad_bounds = []
@@ -90,7 +90,7 @@ def _torch_path(X, Y, params, lr, acts, device, dtype) -> tuple[list[dict], list
     """torch_train one step at a time (the same SGD arithmetic as one long call), every iterate kept."""
     thetas, costs = [params], []
     for _ in range(ITERATIONS):
-        theta, cost = torch_train(X, Y, thetas[-1], lr, 1, acts, device, dtype)
+        theta, cost = torch_train(X, Y, thetas[-1], TrainOptions(lr, 1, acts), device, dtype)
         thetas.append(theta)
         costs += cost
     return thetas, costs
@@ -164,7 +164,7 @@ def test_all_zero_weights_with_tanh_or_relu_never_learn(hidden, device):
     X, Y = _data(np.float64)
     zero = initialize_parameters([2, 4, 1], "zeros")
     thetas, _costs = gd_path(X, Y, zero, 1.0, 50, acts)
-    torch_params, _torch_costs = torch_train(X, Y, zero, 1.0, 50, acts, device, torch.float64)
+    torch_params, _torch_costs = torch_train(X, Y, zero, TrainOptions(1.0, 50, acts), device, torch.float64)
     for theta in (*thetas, torch_params):
         for key in ("W1", "b1", "W2"):
             assert not theta[key].any(), f"{key} moved: {theta[key]}"

@@ -24,7 +24,9 @@ from torch_reference.regularization import (
     EARLY_PATIENCE,
     EARLY_SHAPES,
     cast_arrays,
+    early_arrays,
     early_data,
+    early_options,
     early_stopping_bounds,
     single_threaded,
 )
@@ -73,18 +75,7 @@ def test_early_stopping_with_l2_agrees_with_pytorch(dtype, impl):
     data = cast_arrays(data64, np_dtype)
     params, best, stopped, _costs, val_costs = _early(impl, data, lambd=LAMBD)
     theirs = torch_train_with_early_stopping(
-        data["X"],
-        data["Y"],
-        data["X_val"],
-        data["Y_val"],
-        data["parameters"],
-        EARLY_LEARNING_RATE,
-        EARLY_MAX_ITERATIONS,
-        EARLY_PATIENCE,
-        data["activations"],
-        "cpu",
-        torch_dtype,
-        lambd=LAMBD,
+        *early_arrays(data), early_options(data, lambd=LAMBD), EARLY_PATIENCE, "cpu", torch_dtype
     )
     assert (best, stopped) == (theirs.best_iteration, theirs.stopped_iteration)
     assert best >= 3 and stopped < EARLY_MAX_ITERATIONS  # not vacuous

@@ -38,7 +38,7 @@ from torch_reference.tolerance import (
     penalty_gradient_bound,
     tolerance,
 )
-from torch_reference.training import network_parameters, torch_gd_trajectory
+from torch_reference.training import TrainOptions, network_parameters, torch_gd_trajectory
 
 from .checks import planted_bugs_test
 
@@ -46,6 +46,7 @@ from .checks import planted_bugs_test
 #: L >= 3, non-square, smooth hidden activations (the trajectory bound linearizes each step)
 DIMS, ACTS, M, STEPS = (5, 4, 3, 1), ["tanh", "elu", "sigmoid"], 12, 20
 LAMBD, LEARNING_RATE = 0.7, 0.3
+L2_OPTIONS = TrainOptions(LEARNING_RATE, STEPS, ACTS, lambd=LAMBD)
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,8 +68,8 @@ def l2_case() -> tuple[dict, np.ndarray]:
         "Y": cases.binary_labels(rng, (1, M), np.float64),
         "parameters": cases.layer_parameters(rng, list(DIMS), np.float64),
     }
-    trajectory = torch_gd_trajectory(data["X"], data["Y"], data["parameters"], LEARNING_RATE, STEPS, ACTS, lambd=LAMBD)
-    return data, gd_trajectory_bounds(trajectory, data["X"], data["Y"], ACTS, LEARNING_RATE, LAMBD)
+    trajectory = torch_gd_trajectory(data["X"], data["Y"], data["parameters"], L2_OPTIONS)
+    return data, gd_trajectory_bounds(trajectory, data["X"], data["Y"], L2_OPTIONS)
 
 
 def _cast(data: dict, dtype: type) -> dict:
@@ -127,9 +128,7 @@ def test_l2_trajectory_agrees_with_sgd_weight_decay_at_every_step(dtype, impl):
     data, eps = l2_case()
     data = _cast(data, np_dtype)
     ours = numpy_l2_trajectory(impl, data)
-    theirs = torch_gd_trajectory(
-        data["X"], data["Y"], data["parameters"], LEARNING_RATE, STEPS, ACTS, "cpu", torch_dtype, lambd=LAMBD
-    )
+    theirs = torch_gd_trajectory(data["X"], data["Y"], data["parameters"], L2_OPTIONS, "cpu", torch_dtype)
     fraction, k = worst_fraction(ours, theirs, eps, np_dtype)
     print(f"{dtype}: worst error = {fraction:.3g} x tolerance (step {k}); bound after 20 steps {eps[-1]:.3g} u")
     assert fraction <= 1, f"step {k}: {fraction:.3g} x the trajectory tolerance"

@@ -49,11 +49,11 @@ from .tolerance import (
     activation_bound,
     batchnorm_backward_bounds,
     batchnorm_normalize_bounds,
+    batchnorm_running_bounds,
     batchnorm_statistics_bounds,
     linear_backward_bounds,
     linear_bound,
     logit_loss_bound,
-    moving_average_bound,
     output_dZ_bound,
 )
 
@@ -231,17 +231,10 @@ def _infer_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Refe
     rm, rv = np.zeros((n, 1)), np.ones((n, 1))
     B_rm: Any = 0.0
     B_rv: Any = 0.0
-    beta_ema = 1 - BN_MOMENTUM
     for Z in case["batches"]:
-        stats = batchnorm_statistics_bounds(Z)
-        m = Z.shape[1]
-        unbiased = stats["var_value"] * m / (m - 1)
-        B_unbiased = stats["var"] * m / (m - 1) + 2 * unbiased  # the factor m/(m - 1) and its product
-        rm_new = beta_ema * rm + BN_MOMENTUM * stats["mu_value"]
-        rv_new = beta_ema * rv + BN_MOMENTUM * unbiased
-        B_rm = moving_average_bound(rm, B_rm, stats["mu_value"], beta_ema, rm_new, B_term=stats["mu"])
-        B_rv = moving_average_bound(rv, B_rv, unbiased, beta_ema, rv_new, B_term=B_unbiased)
-        rm, rv = rm_new, rv_new
+        rm, rv, B_rm, B_rv = batchnorm_running_bounds(
+            rm, rv, B_rm, B_rv, batchnorm_statistics_bounds(Z), Z.shape[1], BN_MOMENTUM
+        )
     norm = batchnorm_normalize_bounds(case["Z_test"], gamma, beta, rm, rv, B_rm, B_rv, BN_EPS)
     return {
         "running_mean": Reference(bias_from_torch(bn.running_mean), B_rm),
@@ -670,23 +663,15 @@ def _infer_reference(case: Case) -> dict[str, Any]:
     run = {f"{q}{l}": (np.zeros if q == "mean" else np.ones)((params[f"W{l}"].shape[0], 1))
            for l in range(1, L + 1) if with_bn[l - 1] for q in ("mean", "var")}  # fmt: skip
     B_run: dict[str, Any] = dict.fromkeys(run, 0.0)
-    p = BN_MOMENTUM
     for Xb in case["batches"]:
         values = {"A0": np.asarray(Xb, np.float64), **bn_forward64(params, acts, Xb)}
         B = bn_model_bounds({**case, "X": Xb}, values, forward_only=True)
-        m = Xb.shape[1]
         for l in range(1, L + 1):
             if with_bn[l - 1]:
-                part = B[f"bn{l}"]
-                unbiased = part["var_value"] * m / (m - 1)
-                B_unbiased = part["var"] * m / (m - 1) + 2 * unbiased  # the factor m/(m - 1) and its product
-                mean_new = (1 - p) * run[f"mean{l}"] + p * part["mu_value"]
-                var_new = (1 - p) * run[f"var{l}"] + p * unbiased
-                B_run[f"mean{l}"] = moving_average_bound(run[f"mean{l}"], B_run[f"mean{l}"], part["mu_value"], 1 - p,
-                                                         mean_new, B_term=part["mu"])  # fmt: skip
-                B_run[f"var{l}"] = moving_average_bound(run[f"var{l}"], B_run[f"var{l}"], unbiased, 1 - p, var_new,
-                                                        B_term=B_unbiased)  # fmt: skip
-                run[f"mean{l}"], run[f"var{l}"] = mean_new, var_new
+                mean, var = f"mean{l}", f"var{l}"
+                run[mean], run[var], B_run[mean], B_run[var] = batchnorm_running_bounds(
+                    run[mean], run[var], B_run[mean], B_run[var], B[f"bn{l}"], Xb.shape[1], BN_MOMENTUM
+                )
     from .gradient_check import g64
 
     test: dict[str, np.ndarray] = {"A0": np.asarray(case["X_test"], np.float64)}

@@ -51,7 +51,7 @@ from .losses import _cost_bce_oracle
 from .model import _lr_reference, _update_oracle, draw_lr, draw_model, draw_update, reference_bounds, reference_pass
 from .registry import Case, Entry, NotApplicable, OtherVariant, Reference, register_entry_source
 from .regularization import LAMBD, _penalty_gradient_parts, torch_l2_penalty
-from .tolerance import mean_bound, penalty_bound, penalty_gradient_bound, probability_loss_bound
+from .tolerance import gradient_check_bound, mean_bound, penalty_bound, penalty_gradient_bound, probability_loss_bound
 from .trajectories import _train_oracle, draw_trajectory
 
 COURSE_ENTRIES: list[Entry] = []
@@ -1097,15 +1097,6 @@ def _difference(grad: np.ndarray, approx: np.ndarray) -> float:
     return float(np.linalg.norm(grad - approx) / (np.linalg.norm(grad) + np.linalg.norm(approx)))
 
 
-def _difference_bound(grad: np.ndarray, approx: np.ndarray, B_J: np.ndarray, d: float) -> float:
-    """Bound (units of u, absolute) of the relative difference. Each centered difference
-    (J(θ+ε) - J(θ-ε)) / 2ε carries ``2·B_J/(2ε)`` from the two evaluations of J (``B_J`` their
-    bound, including θ ± ε's own rounding) and ``4·|approx|`` from the subtraction and the
-    division; the norms and the quotient add a few roundings of d itself."""
-    err = np.linalg.norm(B_J / EPSILON + 4 * np.abs(approx))
-    return float(2 * err / (np.linalg.norm(grad) + np.linalg.norm(approx)) + 8 * d)
-
-
 def _gc_check(impl: Any, case: Case) -> dict[str, Any]:
     func = role_function(impl, "gc.check")
     out = {}
@@ -1127,7 +1118,7 @@ def _gc_check_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, R
         d = _difference(grad, approx)
         B_J = np.array([2 * abs(theta * x) + abs(x) * abs(theta)])  # θ ± ε rounds, then the product
         refs[label] = Reference(
-            np.asarray(d), _difference_bound(grad, approx, B_J, d), scalar=True, optional="planted" in label
+            np.asarray(d), gradient_check_bound(grad, approx, B_J, d, EPSILON), scalar=True, optional="planted" in label
         )
     return refs
 
@@ -1220,7 +1211,7 @@ def _gc_check_n_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str,
     for label, g in (("difference", grads), ("difference (dW2 doubled planted)", {**grads, "dW2": 2 * grads["dW2"]})):
         gv = gradients_to_vector(g)
         d = _difference(gv, approx)
-        refs[label] = Reference(np.asarray(d), _difference_bound(gv, approx, B_J, d), scalar=True)
+        refs[label] = Reference(np.asarray(d), gradient_check_bound(gv, approx, B_J, d, EPSILON), scalar=True)
     return refs
 
 
@@ -1295,6 +1286,7 @@ def _loop_rate(loop: Loop, impl: Any) -> float:
 
 def _loop_prepare(loop: Loop) -> Callable[[Any, Case], Case]:
     def prepare(impl: Any, case: Case) -> Case:
+        from .training import TrainOptions
         from .trajectories import TRAJECTORY_KINK_MARGIN, reference_trajectory
 
         if loop.key not in getattr(impl, "course_roles", {}):
@@ -1308,7 +1300,7 @@ def _loop_prepare(loop: Loop) -> Callable[[Any, Case], Case]:
         for _ in range(20):  # inputs whose trajectory stays away from ReLU's kink
             X = cases.normal(rng, (dims[0], case["m"]), np.float64)
             Y = draw_model(rng, (dims, acts, case["m"]), np.float64)["Y"]
-            traj = reference_trajectory(start, X, Y, acts, lr, LOOP_ITERATIONS)
+            traj = reference_trajectory(start, X, Y, TrainOptions(lr, LOOP_ITERATIONS, acts))
             if traj.min_kink_distance >= TRAJECTORY_KINK_MARGIN:
                 break
         return {

@@ -66,13 +66,19 @@ def initialize_parameters_2(n_x: int, n_h: int, n_y: int) -> dict[str, np.ndarra
     }
 
 
-def initialize_parameters_deep(layer_dims: list[int]) -> dict[str, np.ndarray]:
-    np.random.seed(1)
+def _seeded_deep_initializer(layer_dims: list[int], seed: int) -> dict[str, np.ndarray]:
+    """The course's deep initializers: ``np.random.seed(seed)``, then per layer
+    ``W[l] = randn(n[l], n[l-1]) / sqrt(n[l-1])`` and ``b[l] = 0``."""
+    np.random.seed(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
         parameters[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) / np.sqrt(layer_dims[l - 1])
         parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))
     return parameters
+
+
+def initialize_parameters_deep(layer_dims: list[int]) -> dict[str, np.ndarray]:
+    return _seeded_deep_initializer(layer_dims, 1)
 
 
 def linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -147,12 +153,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def initialize_parameters_3(layer_dims: list[int]) -> dict[str, np.ndarray]:
-    np.random.seed(3)
-    parameters = {}
-    for l in range(1, len(layer_dims)):
-        parameters[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) / np.sqrt(layer_dims[l - 1])
-        parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return parameters
+    return _seeded_deep_initializer(layer_dims, 3)
 
 
 def forward_propagation_3(X: np.ndarray, parameters: dict) -> tuple[np.ndarray, tuple]:

@@ -35,7 +35,7 @@ from .activations import KINKED, torch_activation
 from .layers import LAYER_SHAPES, draw_forward_layer, torch_linear, torch_linear_backward
 from .layout import backward_from, from_rows, to_rows
 from .model import draw_model, dZ_request, reference_bounds, reference_pass
-from .registry import Case, Entry, Reference, register
+from .registry import Case, Entry, Oracle, Reference, Run, register
 from .tolerance import activation_backward_bound, activation_bound, dropout_bound, linear_backward_bounds, linear_bound
 
 #: (n[l], m): non-square both ways, m > 1, and m = 1
@@ -79,47 +79,50 @@ def _draw(keep_prob: float):
 
 
 # ----------------------------------------------------------------------- DROP-MASK, DROP-FWD, DROP-BWD
-def _mask_entry(keep_prob: float) -> Entry:
-    def run(impl: Any, case: Case) -> dict[str, Any]:
-        _A, D = impl.dropout_forward(case["A"], keep_prob, np.random.default_rng(case["seed"]))
-        return {"D": D}
-
-    def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
-        return {"D": Reference(replay_masks(case["seed"], [case["A"].shape], keep_prob)[0], 0.0)}
-
+def _entry(
+    cid: str, equation: str, keep_prob: float, run: Run, oracle: Oracle, needs: tuple[str, ...], layer: str = ""
+) -> Entry:
+    """A DROP-* entry of one call on the activations of :func:`_draw` or, with ``layer`` (an
+    activation's name), of one layer (g, then dropout) on the cases of :func:`_draw_layer`."""
     return Entry(
-        id="DROP-MASK",
-        variant=f"keep_prob={keep_prob}",
-        equation="D = (U < keep_prob), U = rng.random(A.shape) ~ Uniform[0, 1)",
-        draw=_draw(keep_prob),
+        id=cid,
+        variant=f"layer {layer}, keep_prob={keep_prob}" if layer else f"keep_prob={keep_prob}",
+        equation=equation,
+        draw=_draw_layer(keep_prob) if layer else _draw(keep_prob),
         run=run,
         oracle=oracle,
-        shapes=DROP_SHAPES,
-        needs=("dropout_forward",),
+        shapes=DROP_LAYER_SHAPES if layer else DROP_SHAPES,
+        needs=needs,
     )
 
 
-def _forward_entry(keep_prob: float) -> Entry:
-    def run(impl: Any, case: Case) -> dict[str, Any]:
-        A, _D = impl.dropout_forward(case["A"], keep_prob, np.random.default_rng(case["seed"]))
-        return {"A": A}
+def _forward_output(key: str, keep_prob: float) -> Run:
+    """The run of ``dropout_forward(A, keep_prob, default_rng(seed))``: its output ``key`` ("A" or "D")."""
 
+    def run(impl: Any, case: Case) -> dict[str, Any]:
+        A, D = impl.dropout_forward(case["A"], keep_prob, np.random.default_rng(case["seed"]))
+        return {key: A if key == "A" else D}
+
+    return run
+
+
+def _mask_entry(keep_prob: float) -> Entry:
+    def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
+        return {"D": Reference(replay_masks(case["seed"], [case["A"].shape], keep_prob)[0], 0.0)}
+
+    equation = "D = (U < keep_prob), U = rng.random(A.shape) ~ Uniform[0, 1)"
+    return _entry("DROP-MASK", equation, keep_prob, _forward_output("D", keep_prob), oracle, ("dropout_forward",))
+
+
+def _forward_entry(keep_prob: float) -> Entry:
     def oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
         A = case["A"]
         D = replay_masks(case["seed"], [A.shape], keep_prob)[0]
         out, _ = torch_dropout_with_mask(A, D, keep_prob, np.zeros_like(A), device, dtype)
         return {"A": Reference(out, dropout_bound(out))}
 
-    return Entry(
-        id="DROP-FWD",
-        variant=f"keep_prob={keep_prob}",
-        equation="A = A * D / keep_prob",
-        draw=_draw(keep_prob),
-        run=run,
-        oracle=oracle,
-        shapes=DROP_SHAPES,
-        needs=("dropout_forward",),
-    )
+    run = _forward_output("A", keep_prob)
+    return _entry("DROP-FWD", "A = A * D / keep_prob", keep_prob, run, oracle, ("dropout_forward",))
 
 
 def _backward_entry(keep_prob: float) -> Entry:
@@ -127,16 +130,11 @@ def _backward_entry(keep_prob: float) -> Entry:
         _, dA = torch_dropout_with_mask(case["A"], case["D"], keep_prob, case["dA"], device, dtype)
         return {"dA": Reference(dA, dropout_bound(dA))}
 
-    return Entry(
-        id="DROP-BWD",
-        variant=f"keep_prob={keep_prob}",
-        equation="dA = dA * D / keep_prob (the forward's D)",
-        draw=_draw(keep_prob),
-        run=lambda impl, c: {"dA": impl.dropout_backward(c["dA"], c["D"], keep_prob)},
-        oracle=oracle,
-        shapes=DROP_SHAPES,
-        needs=("dropout_backward",),
-    )
+    def run(impl: Any, case: Case) -> dict[str, Any]:
+        return {"dA": impl.dropout_backward(case["dA"], case["D"], keep_prob)}
+
+    equation = "dA = dA * D / keep_prob (the forward's D)"
+    return _entry("DROP-BWD", equation, keep_prob, run, oracle, ("dropout_backward",))
 
 
 for _kp in KEEP_PROBS:
@@ -181,16 +179,9 @@ def _layer_forward_entry(name: str, keep_prob: float) -> Entry:
         B_A = activation_bound(name, Z, A_kept, linear_bound(W, A_prev, b))
         return {"A": Reference(out, dropout_bound(out, D, keep_prob, B_A))}
 
-    return Entry(
-        id="DROP-FWD",
-        variant=f"layer {name}, keep_prob={keep_prob}",
-        equation="A[l] = g[l](W[l] A[l-1] + b[l]) * D[l] / keep_prob",
-        draw=_draw_layer(keep_prob),
-        run=run,
-        oracle=oracle,
-        shapes=DROP_LAYER_SHAPES,
-        needs=("linear_activation_forward", "dropout_forward"),
-    )
+    equation = "A[l] = g[l](W[l] A[l-1] + b[l]) * D[l] / keep_prob"
+    needs = ("linear_activation_forward", "dropout_forward")
+    return _entry("DROP-FWD", equation, keep_prob, run, oracle, needs, layer=name)
 
 
 def _layer_backward_entry(name: str, keep_prob: float) -> Entry:
@@ -215,16 +206,9 @@ def _layer_backward_entry(name: str, keep_prob: float) -> Entry:
         refs.update({k: Reference(v, bounds[k]) for k, v in grads.items()})
         return refs
 
-    return Entry(
-        id="DROP-BWD",
-        variant=f"layer {name}, keep_prob={keep_prob}",
-        equation="dA[l] * D[l] / keep_prob, then dZ[l] = dA[l] * g'(Z[l]), dW, db, dA[l-1]",
-        draw=_draw_layer(keep_prob),
-        run=run,
-        oracle=oracle,
-        shapes=DROP_LAYER_SHAPES,
-        needs=("dropout_backward", "linear_activation_backward"),
-    )
+    equation = "dA[l] * D[l] / keep_prob, then dZ[l] = dA[l] * g'(Z[l]), dW, db, dA[l-1]"
+    needs = ("dropout_backward", "linear_activation_backward")
+    return _entry("DROP-BWD", equation, keep_prob, run, oracle, needs, layer=name)
 
 
 for _name, _kp in LAYER_VARIANTS:

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .registry import Case, Entry, NotApplicable, Reference, register
-from .tolerance import sampling_bound
+from .registry import Case, Entry, NotApplicable, Oracle, Reference, Run, register
+from .tolerance import implied_std_bound, sampling_bound
 
 INIT_SHAPES = [(5, 3, 2), (2, 7), (6, 1, 4, 3)]
 
@@ -50,6 +50,21 @@ def draw_init(rng: np.random.Generator, dims: tuple[int, ...], dtype: type) -> C
     return {"layer_dims": list(dims), "seed": int(rng.integers(2**31)), "dtype": dtype}
 
 
+def _entry(cid: str, equation: str, variant: str, run: Run, oracle: Oracle, shapes: list, **extra: Any) -> Entry:
+    """An INIT-* entry: ``initialize_parameters`` on the layer sizes and seed of :func:`draw_init`."""
+    return Entry(
+        id=cid,
+        equation=equation,
+        draw=draw_init,
+        run=run,
+        oracle=oracle,
+        shapes=shapes,
+        needs=("initialize_parameters",),
+        variant=variant,
+        **extra,
+    )
+
+
 def _init_entry(cid: str, method: str, equation: str) -> Entry:
     def run(impl: Any, case: Case) -> dict[str, Any]:
         if not getattr(impl, "init_is_replayable", True):
@@ -74,21 +89,11 @@ def _init_entry(cid: str, method: str, equation: str) -> Entry:
         for l in range(1, len(dims)):
             shape = (dims[l], dims[l - 1])
             std = torch_implied_std(method, shape, case["seed"] + l, device, dtype)
-            # W = std·N rounds once, W / N once more, std itself takes ~4 roundings: 6 in all
-            refs[f"W{l}" if method == "zeros" else f"std of W{l}"] = Reference(std, 6 * np.abs(std))
+            refs[f"W{l}" if method == "zeros" else f"std of W{l}"] = Reference(std, implied_std_bound(std))
             refs[f"b{l}"] = Reference(np.zeros((dims[l], 1)), 0.0)
         return refs
 
-    return Entry(
-        id=cid,
-        equation=equation,
-        draw=draw_init,
-        run=run,
-        oracle=oracle,
-        shapes=INIT_SHAPES,
-        needs=("initialize_parameters",),
-        variant=method,
-    )
+    return _entry(cid, equation, method, run, oracle, INIT_SHAPES)
 
 
 register(_init_entry("INIT-ZERO", "zeros", "W = 0, b = 0"))
@@ -137,17 +142,8 @@ def _sampled_entry(cid: str, method: str, equation: str) -> Entry:
             refs[f"b{l}"] = Reference(np.zeros((dims[l], 1)), 0.0)
         return refs
 
-    return Entry(
-        id=cid,
-        equation=equation,
-        draw=draw_init,
-        run=run,
-        oracle=oracle,
-        shapes=SAMPLE_SHAPES,
-        needs=("initialize_parameters",),
-        oracle_kind="sample statistics",
-        variant=f"{method}, sample mean/std, any generator",
-    )
+    variant = f"{method}, sample mean/std, any generator"
+    return _entry(cid, equation, variant, run, oracle, SAMPLE_SHAPES, oracle_kind="sample statistics")
 
 
 register(_sampled_entry("INIT-SMALL", "small", "W = randn(n[l], n[l-1]) * 0.01, b = 0"))

@@ -23,7 +23,16 @@ from .finite_differences import fd_dal, fd_dzl
 from .layout import from_rows, per_example_grad, to_rows
 from .ops import BCE, CE, LOSSES, Loss, loss, planted_bugs, sigmoid64
 from .registry import Case, Entry, Reference, register
-from .tolerance import ELEMENTARY, activation_bound, logit_loss_bound, mean_bound, output_dZ_bound, softmax_bound
+from .tolerance import (
+    ELEMENTARY,
+    activation_bound,
+    bce_derivative_bound,
+    bce_probability_losses_bound,
+    logit_loss_bound,
+    mean_bound,
+    output_dZ_bound,
+    softmax_bound,
+)
 
 
 def torch_output_loss(output_activation: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -42,9 +51,7 @@ def _cost_bce_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, R
     AL, Y = case["AL"], case["Y"]
     J = nn.BCELoss()(to_rows(AL, device, dtype), to_rows(Y, device, dtype)).item()
     losses = _bce_losses(AL, Y)
-    # each loss: log (ELEMENTARY) of 1 - a (1 rounding, relative error |a/(1-a)| <= 19 here)
-    B_losses = ELEMENTARY * np.abs(losses) + 20
-    return {"J": Reference(np.asarray(J), mean_bound(losses, B_losses), scalar=True)}
+    return {"J": Reference(np.asarray(J), mean_bound(losses, bce_probability_losses_bound(losses)), scalar=True)}
 
 
 COST_BCE = register(
@@ -121,8 +128,7 @@ def _dal_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Refere
     ALt = to_rows(AL, device, dtype, requires_grad=True)
     nn.BCELoss()(ALt, to_rows(Y, device, dtype)).backward()
     dAL = per_example_grad(ALt, AL.shape[1])
-    # ours: two divisions, a subtraction, 1 - a; PyTorch's: (a - y) / (a(1 - a)): 6 covers both
-    return {"dAL": Reference(dAL, 6 * np.abs(dAL))}
+    return {"dAL": Reference(dAL, bce_derivative_bound(dAL))}
 
 
 register(

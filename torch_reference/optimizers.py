@@ -44,7 +44,7 @@ the batches (``drop_last=False``: the smaller last one kept).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from . import cases
 from .activations import KINKED
 from .layout import from_rows, to_rows
-from .registry import Case, Entry, Reference, register
+from .registry import Case, Entry, Reference, Run, register
 from .tolerance import (
     adaptive_step_bound,
     bias_correction_rounding,
@@ -122,15 +122,55 @@ def _name(kind: str, key: str, step: int) -> str:
     return f"{kind}{key} (step {step})" if kind else f"{key} (step {step})"
 
 
-# ----------------------------------------------------------------------- OPT-MOMENTUM
-def _run_momentum(impl: Any, case: Case) -> dict[str, Any]:
-    params, v = case["parameters"], impl.initialize_velocity(case["parameters"])
-    out = {}
-    for step, grads in enumerate(case["grads"], start=1):
-        params, v = impl.update_parameters_with_momentum(params, grads, v, MOMENTUM_BETA, MOMENTUM_LR)
-        out.update({_name("", k, step): params[k] for k in _param_keys(case["parameters"])})
-        out.update({_name("v ", f"d{k}", step): v[f"d{k}"] for k in _param_keys(case["parameters"])})
-    return out
+# ----------------------------------------------------------------------- OPT-MOMENTUM, OPT-RMSPROP
+def _one_state_run(initialize: str, update: str, label: str, *hyperparameters: float) -> Run:
+    """The run of an optimizer with one state (momentum's v, RMSprop's s): ``initialize(parameters)``,
+    then per step ``parameters, state = update(parameters, grads, state, *hyperparameters)``;
+    the parameters and the state after every step."""
+
+    def run(impl: Any, case: Case) -> dict[str, Any]:
+        params, state = case["parameters"], getattr(impl, initialize)(case["parameters"])
+        out = {}
+        for step, grads in enumerate(case["grads"], start=1):
+            params, state = getattr(impl, update)(params, grads, state, *hyperparameters)
+            out.update({_name("", k, step): params[k] for k in _param_keys(case["parameters"])})
+            out.update({_name(label, f"d{k}", step): state[f"d{k}"] for k in _param_keys(case["parameters"])})
+        return out
+
+    return run
+
+
+#: one step's state and bounds: (g, the state before and its bound, torch's state after) ->
+#: (the state after, its bound, the step subtracted from W, the step's bound)
+_StateStep = Callable[[np.ndarray, np.ndarray, Any, np.ndarray], tuple[np.ndarray, Any, np.ndarray, Any]]
+
+
+def _one_state_references(
+    case: Case, rows: list[dict[str, np.ndarray]], label: str, bounds: _StateStep
+) -> dict[str, Reference]:
+    """The references of an optimizer with one state from torch's ``rows`` (:func:`_run_torch`): after
+    every step the parameters and the state, each bound chained from the step before (``bounds``, then
+    ``parameter_step_bound``), from P = the initial parameters and a zero state, both exact."""
+    keys = _param_keys(case["parameters"])
+    P = {k: np.asarray(case["parameters"][k], np.float64) for k in keys}
+    state = {k: np.zeros_like(P[k]) for k in keys}
+    B_P: dict[str, Any] = {k: 0.0 for k in keys}
+    B_state: dict[str, Any] = {k: 0.0 for k in keys}
+    refs = {}
+    for step, (row, grads) in enumerate(zip(rows, case["grads"], strict=True), start=1):
+        for k in keys:
+            g = np.asarray(grads[f"d{k}"], np.float64)
+            new, B_state[k], step_value, B_step = bounds(g, state[k], B_state[k], row[f"d{k}"])
+            B_P[k] = parameter_step_bound(P[k], B_P[k], step_value, B_step)
+            state[k], P[k] = new, row[k]
+            refs[_name("", k, step)] = Reference(row[k], B_P[k])
+            refs[_name(label, f"d{k}", step)] = Reference(new, B_state[k])
+    return refs
+
+
+_run_momentum = _one_state_run(
+    "initialize_velocity", "update_parameters_with_momentum", "v ", MOMENTUM_BETA, MOMENTUM_LR
+)
 
 
 def _momentum_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
@@ -138,22 +178,13 @@ def _momentum_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, R
     # the course's momentum is SGD(momentum=β, dampening=0) with lr = α(1 - β) and v = (1 - β) buf
     rows = _run_torch(torch.optim.SGD, {"lr": alpha * (1 - beta), "momentum": beta, "dampening": 0.0}, case,
                       device, dtype, "momentum_buffer")  # fmt: skip
-    keys = _param_keys(case["parameters"])
-    P = {k: np.asarray(case["parameters"][k], np.float64) for k in keys}
-    v = {k: np.zeros_like(P[k]) for k in keys}
-    B_P: dict[str, Any] = {k: 0.0 for k in keys}
-    B_v: dict[str, Any] = {k: 0.0 for k in keys}
-    refs = {}
-    for step, (row, grads) in enumerate(zip(rows, case["grads"], strict=True), start=1):
-        for k in keys:
-            g = np.asarray(grads[f"d{k}"], np.float64)
-            v_new = (1 - beta) * row[f"d{k}"]
-            B_v[k] = moving_average_bound(v[k], B_v[k], g, beta, v_new)
-            B_P[k] = parameter_step_bound(P[k], B_P[k], alpha * v_new, momentum_step_bound(v_new, B_v[k], alpha))
-            v[k], P[k] = v_new, row[k]
-            refs[_name("", k, step)] = Reference(row[k], B_P[k])
-            refs[_name("v ", f"d{k}", step)] = Reference(v_new, B_v[k])
-    return refs
+
+    def bounds(g: np.ndarray, v: np.ndarray, B_v: Any, buffer: np.ndarray) -> tuple[np.ndarray, Any, np.ndarray, Any]:
+        v_new = (1 - beta) * buffer
+        B_v_new = moving_average_bound(v, B_v, g, beta, v_new)
+        return v_new, B_v_new, alpha * v_new, momentum_step_bound(v_new, B_v_new, alpha)
+
+    return _one_state_references(case, rows, "v ", bounds)
 
 
 register(
@@ -170,39 +201,22 @@ register(
 )
 
 
-# ----------------------------------------------------------------------- OPT-RMSPROP
-def _run_rmsprop(impl: Any, case: Case) -> dict[str, Any]:
-    params, s = case["parameters"], impl.initialize_rmsprop(case["parameters"])
-    out = {}
-    for step, grads in enumerate(case["grads"], start=1):
-        params, s = impl.update_parameters_with_rmsprop(params, grads, s, RMSPROP_BETA2, RMSPROP_LR, EPSILON)
-        out.update({_name("", k, step): params[k] for k in _param_keys(case["parameters"])})
-        out.update({_name("s ", f"d{k}", step): s[f"d{k}"] for k in _param_keys(case["parameters"])})
-    return out
+_run_rmsprop = _one_state_run(
+    "initialize_rmsprop", "update_parameters_with_rmsprop", "s ", RMSPROP_BETA2, RMSPROP_LR, EPSILON
+)
 
 
 def _rmsprop_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
     beta2, alpha = RMSPROP_BETA2, RMSPROP_LR
     kwargs = {"lr": alpha, "alpha": beta2, "eps": EPSILON}
     rows = _run_torch(torch.optim.RMSprop, kwargs, case, device, dtype, "square_avg")
-    keys = _param_keys(case["parameters"])
-    P = {k: np.asarray(case["parameters"][k], np.float64) for k in keys}
-    s = {k: np.zeros_like(P[k]) for k in keys}
-    B_P: dict[str, Any] = {k: 0.0 for k in keys}
-    B_s: dict[str, Any] = {k: 0.0 for k in keys}
-    refs = {}
-    for step, (row, grads) in enumerate(zip(rows, case["grads"], strict=True), start=1):
-        for k in keys:
-            g = np.asarray(grads[f"d{k}"], np.float64)
-            s_new = row[f"d{k}"]
-            B_s[k] = moving_average_bound(s[k], B_s[k], g**2, beta2, s_new, B_term=g**2)
-            step_value = alpha * g / (np.sqrt(s_new) + EPSILON)
-            B_step = adaptive_step_bound(g, 0.0, s_new, B_s[k], alpha, EPSILON)
-            B_P[k] = parameter_step_bound(P[k], B_P[k], step_value, B_step)
-            s[k], P[k] = s_new, row[k]
-            refs[_name("", k, step)] = Reference(row[k], B_P[k])
-            refs[_name("s ", f"d{k}", step)] = Reference(s_new, B_s[k])
-    return refs
+
+    def bounds(g: np.ndarray, s: np.ndarray, B_s: Any, s_new: np.ndarray) -> tuple[np.ndarray, Any, np.ndarray, Any]:
+        B_s_new = moving_average_bound(s, B_s, g**2, beta2, s_new, B_term=g**2)
+        step_value = alpha * g / (np.sqrt(s_new) + EPSILON)
+        return s_new, B_s_new, step_value, adaptive_step_bound(g, 0.0, s_new, B_s_new, alpha, EPSILON)
+
+    return _one_state_references(case, rows, "s ", bounds)
 
 
 register(

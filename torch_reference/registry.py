@@ -60,6 +60,12 @@ class Reference:
     optional: bool = False  # an extra the contract does not require (e.g. dZ[l] in model_backward's dict)
 
 
+#: an entry's call of the implementation under test: ``run(impl, case) -> {name: value}``
+Run = Callable[[Any, Case], dict[str, Any]]
+#: an entry's oracle: ``oracle(case, device, torch dtype) -> {name: Reference}``
+Oracle = Callable[[Case, str, Any], dict[str, Reference]]
+
+
 class NotApplicable(Exception):  # noqa: N818 - reads as a case status, like 'n/a'
     """Raised by an implementation adapter when a case asks for something the
     implementation cannot express (e.g. a tanh layer of a course-style module whose
@@ -81,8 +87,8 @@ class Entry:
     id: str
     equation: str
     draw: Callable[[np.random.Generator, Any, type], Case]
-    run: Callable[[Any, Case], dict[str, Any]]
-    oracle: Callable[[Case, str, Any], dict[str, Reference]]
+    run: Run
+    oracle: Oracle
     shapes: Sequence[Any]
     needs: tuple[str, ...] = ()
     variant: str = ""
@@ -379,6 +385,18 @@ def _references(entry: Entry, case: Case, device: str, dtype: str, seed: int, sh
     return refcache.cached("references", (entry.key, device, dtype, key), compute)
 
 
+def _oracle_failed(result: CaseResult, exc: Exception, bug: str) -> CaseResult:
+    """The row of an oracle (or a catalogue check) that raised: "n/a" when it cannot run here
+    (NotApplicable; ``unavailable`` for OracleUnavailable: a package is missing), else an error
+    reported as ``bug: <where it raised>``."""
+    if isinstance(exc, NotApplicable):
+        result.status, result.message = "n/a", str(exc)
+        result.unavailable = isinstance(exc, OracleUnavailable)
+    else:
+        result.status, result.message = "error", f"{bug}: {_last_frame(exc)}"
+    return result
+
+
 def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed: int, shape: Any) -> CaseResult:
     """Draw one case, run the implementation and the oracle, compare every quantity."""
     result = CaseResult(entry, device, dtype, seed, shape)
@@ -414,13 +432,8 @@ def run_case(entry: Entry, impl: ModuleType | Any, device: str, dtype: str, seed
             return result
     try:
         expected = _references(entry, case, device, dtype, seed, shape)
-    except NotApplicable as exc:  # the oracle cannot run here (OracleUnavailable: a package is missing)
-        result.status, result.message = "n/a", str(exc)
-        result.unavailable = isinstance(exc, OracleUnavailable)
-        return result
     except Exception as exc:
-        result.status, result.message = "error", f"checker bug (not your code): the oracle: {_last_frame(exc)}"
-        return result
+        return _oracle_failed(result, exc, "checker bug (not your code): the oracle")
     try:
         actual = entry.run(impl, copy.deepcopy(case))  # the student's code may write into what it is given
     except NotApplicable as exc:
@@ -541,13 +554,8 @@ def run_check(check: Check, dtype: str, seed: int) -> CaseResult:
     try:
         with strict_float32():
             result.comparisons = check.run(dtype, seed)
-    except NotApplicable as exc:
-        result.status, result.message = "n/a", str(exc)
-        result.unavailable = isinstance(exc, OracleUnavailable)
-        return result
     except Exception as exc:
-        result.status, result.message = "error", f"checker bug: {_last_frame(exc)}"
-        return result
+        return _oracle_failed(result, exc, "checker bug")
     if not result.comparisons or not all(c.passed for c in result.comparisons):
         result.status = "FAIL"
         result.message = "" if result.comparisons else "the check compared nothing"

@@ -50,9 +50,10 @@ from .tolerance import (
     probability_loss_bound,
     tolerance,
     trajectory_bound,
+    trajectory_deviation_bounds,
     update_bound,
 )
-from .training import sgd, torch_gd_trajectory, torch_train_with_early_stopping
+from .training import TrainOptions, sgd, torch_train_with_early_stopping
 from .trajectories import cost_bound, hessian
 
 #: regularization strengths of the entries (none of them 0 or 1)
@@ -403,7 +404,7 @@ def _run_update_max_norm(impl: Any, case: Case) -> dict[str, Any]:
 
 
 def _update_max_norm_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
-    """``torch.optim.SGD`` step, then ``torch.renorm`` of each weight (as ``training._step``)."""
+    """``torch.optim.SGD`` step, then ``torch.renorm`` of each weight (as ``training.TorchGD.step``)."""
     params, grads, alpha = case["parameters"], case["grads"], LEARNING_RATE
     tensors = {k: torch.tensor(v, dtype=dtype, device=device, requires_grad=True) for k, v in params.items()}
     for k, t in tensors.items():
@@ -451,18 +452,13 @@ def single_threaded() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def gd_contraction(
-    parameters: Mapping[str, np.ndarray],
-    X: np.ndarray,
-    Y: np.ndarray,
-    activations: Sequence[str],
-    learning_rate: float,
-    lambd: float = 0.0,
-) -> float:
+def gd_contraction(parameters: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray, options: TrainOptions) -> float:
     """``ρ = ‖I - α H‖₂ = max_i |1 - α μ_i|``: how much one GD step can stretch a
     perturbation of the parameters, μ_i the eigenvalues of the Hessian H of
     ``J + λ/(2m) Σ‖W‖²`` at ``parameters`` (float64). H is ``trajectories.hessian`` (the
-    data term, by autograd) plus the penalty's, ``(λ/m) I`` on the weights' coordinates."""
+    data term, by autograd) plus the penalty's, ``(λ/m) I`` on the weights' coordinates
+    (``options``: α, the activations and λ)."""
+    activations, lambd = options.activations, options.lambd
     H = hessian(parameters, X, Y, activations)
     L, m = len(activations), X.shape[1]
     on_weights = np.concatenate(
@@ -470,21 +466,14 @@ def gd_contraction(
     )
     H = H + np.diag(np.where(on_weights, lambd / m, 0.0))
     mu = np.linalg.eigvalsh((H + H.T) / 2)
-    return float(np.max(np.abs(1 - learning_rate * mu)))
+    return float(np.max(np.abs(1 - options.learning_rate * mu)))
 
 
-def gd_step_bound(
-    parameters: Mapping[str, np.ndarray],
-    X: np.ndarray,
-    Y: np.ndarray,
-    activations: Sequence[str],
-    learning_rate: float,
-    lambd: float = 0.0,
-) -> float:
+def gd_step_bound(parameters: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray, options: TrainOptions) -> float:
     """``s = ‖α·B_dθ + update_bound‖₂`` (units of u): the rounding of one GD step taken
     at ``parameters`` (the gradient's own bound, carried by α, then the update's), with
     the L2 term ``(λ/m) W`` in dW when ``lambd > 0`` (in the gradient, or as SGD's decay)."""
-    alpha, m = learning_rate, X.shape[1]
+    activations, alpha, lambd, m = options.activations, options.learning_rate, options.lambd, X.shape[1]
     penalty = functools.partial(torch_l2_penalty, lambd=lambd) if lambd > 0 else None
     ref = reference_pass(parameters, X, Y, activations, "cpu", torch.float64, penalty=penalty)
     B = reference_bounds(parameters, Y, activations, ref)
@@ -497,17 +486,23 @@ def gd_step_bound(
     return float(np.sqrt(squares))
 
 
+def gd_step_bounds(
+    iterates: Sequence[Mapping[str, np.ndarray]], X: np.ndarray, Y: np.ndarray, options: TrainOptions
+) -> tuple[list[float], list[float]]:
+    """``s_k`` (:func:`gd_step_bound`) and ``ρ_k`` (:func:`gd_contraction`) of the step taken at
+    each of ``iterates``: the ingredients of ``ε_{k+1} = ρ_k ε_k + s_k``."""
+    steps = [gd_step_bound(theta, X, Y, options) for theta in iterates]
+    rho = [gd_contraction(theta, X, Y, options) for theta in iterates]
+    return steps, rho
+
+
 def gd_trajectory_bounds(
-    trajectory: Sequence[Mapping[str, np.ndarray]],
-    X: np.ndarray,
-    Y: np.ndarray,
-    activations: Sequence[str],
-    learning_rate: float,
-    lambd: float = 0.0,
+    trajectory: Sequence[Mapping[str, np.ndarray]], X: np.ndarray, Y: np.ndarray, options: TrainOptions
 ) -> np.ndarray:
     """``ε_0, ε_1, ..., ε_K`` (units of u): how far one evaluation of the K steps can be
     from the exact trajectory, after each step (``tolerance.trajectory_bound``'s recurrence
-    ``ε_{k+1} = ρ_k ε_k + s_k``, ε_0 = 0: both sides start from the same parameters).
+    ``ε_{k+1} = ρ_k ε_k + s_k``, ε_0 = 0: both sides start from the same parameters;
+    ``tolerance.trajectory_deviation_bounds``).
 
     ``trajectory``: the parameters after 0..K steps, a float64 run standing in for the
     exact one (first order: the difference changes the bounds by a relative O(ε u)).
@@ -515,12 +510,9 @@ def gd_trajectory_bounds(
     each element), so ``tolerance(dtype, ε_k, value)`` bounds the difference of two
     evaluations (NumPy and PyTorch), element by element.
     """
-    K = len(trajectory) - 1
     with single_threaded():
-        steps = [gd_step_bound(trajectory[k], X, Y, activations, learning_rate, lambd) for k in range(K)]
-        rho = [gd_contraction(trajectory[k], X, Y, activations, learning_rate, lambd) for k in range(K)]
-    zeros = np.zeros(K)
-    return np.array([trajectory_bound(steps[:k], rho[:k], zeros[:k], zeros[:k])[1] for k in range(K + 1)])
+        steps, rho = gd_step_bounds(trajectory[:-1], X, Y, options)
+    return trajectory_deviation_bounds(steps, rho)
 
 
 # ----------------------------------------------------------------------- REG-EARLY
@@ -530,6 +522,16 @@ EARLY_SHAPES = [((3, 5, 3, 1), ("tanh", "elu", "sigmoid"), 10, 24)]
 EARLY_LEARNING_RATE, EARLY_MAX_ITERATIONS, EARLY_PATIENCE = 1.0, 30, 4
 #: cases whose validation minimum comes before this iteration are redrawn (vacuous)
 EARLY_MIN_BEST = 3
+
+
+def early_arrays(data: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
+    """``X, Y, X_val, Y_val, parameters`` of an early-stopping case, in the loops' order."""
+    return data["X"], data["Y"], data["X_val"], data["Y_val"], data["parameters"]
+
+
+def early_options(data: Mapping[str, Any], lambd: float = 0.0) -> TrainOptions:
+    """REG-EARLY's loop: ``EARLY_LEARNING_RATE``, at most ``EARLY_MAX_ITERATIONS`` steps."""
+    return TrainOptions(EARLY_LEARNING_RATE, EARLY_MAX_ITERATIONS, data["activations"], lambd=lambd)
 
 
 def cost_evaluation(
@@ -600,24 +602,19 @@ def early_stopping_bounds(data: Mapping[str, Any], lambd: float = 0.0) -> dict[s
     ``EARLY_MIN_BEST`` or that never stops early, or one where a decision
     ``v[t] < min(v[:t])`` is closer than float32's tolerance of the two validation costs
     (there NumPy and PyTorch may legitimately decide differently)."""
-    acts, lr = data["activations"], EARLY_LEARNING_RATE
-    X, Y, X_val, Y_val, params = data["X"], data["Y"], data["X_val"], data["Y_val"], data["parameters"]
-    run = torch_train_with_early_stopping(
-        X, Y, X_val, Y_val, params, lr, EARLY_MAX_ITERATIONS, EARLY_PATIENCE, acts, lambd=lambd
-    )
+    X, Y, X_val, Y_val, params = early_arrays(data)
+    options = early_options(data, lambd)
+    run = torch_train_with_early_stopping(X, Y, X_val, Y_val, params, options, EARLY_PATIENCE)
     if run.best_iteration < EARLY_MIN_BEST or run.stopped_iteration == EARLY_MAX_ITERATIONS:
         return None  # a vacuous case: the first parameters are the best, or the loop never stops
-    trajectory = torch_gd_trajectory(X, Y, params, lr, run.stopped_iteration, acts, lambd=lambd)
     K = run.stopped_iteration
-    steps = [gd_step_bound(trajectory[k], X, Y, acts, lr, lambd) for k in range(K)]
-    rho = [gd_contraction(trajectory[k], X, Y, acts, lr, lambd) for k in range(K)]
-    evaluations = [cost_evaluation(trajectory[k], X_val, Y_val, acts) for k in range(K + 1)]
+    steps, rho = gd_step_bounds(run.trajectory[:K], X, Y, options)
+    evaluations = [cost_evaluation(theta, X_val, Y_val, options.activations) for theta in run.trajectory]
     values = np.array([e[0] for e in evaluations])
     val_bounds, _ = trajectory_bound(
         [*steps, 0.0], [*rho, 1.0], np.array([e[2] for e in evaluations]), np.array([e[1] for e in evaluations])
     )
-    zeros = np.zeros(K)
-    eps_best = trajectory_bound(steps[: run.best_iteration], rho[: run.best_iteration], zeros, zeros)[1]
+    eps_best = float(trajectory_deviation_bounds(steps, rho)[run.best_iteration])
     tol32 = tolerance(np.float32, val_bounds, values)
     best = 0
     for t in range(1, K + 1):
@@ -649,15 +646,7 @@ def draw_early(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
 
 def _run_early(impl: Any, case: Case) -> dict[str, Any]:
     params, best, stopped, _costs, val_costs = impl.train_with_early_stopping(
-        case["X"],
-        case["Y"],
-        case["X_val"],
-        case["Y_val"],
-        case["parameters"],
-        EARLY_LEARNING_RATE,
-        EARLY_MAX_ITERATIONS,
-        EARLY_PATIENCE,
-        activations=case["activations"],
+        *early_arrays(case), EARLY_LEARNING_RATE, EARLY_MAX_ITERATIONS, EARLY_PATIENCE, activations=case["activations"]
     )
     # validation costs are Python floats of the case's dtype's arithmetic: exact in that dtype
     out = {"best_iteration": float(best), "stopped_iteration": float(stopped)}
@@ -678,17 +667,7 @@ def _early_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Refe
     bounds = _EARLY_BOUNDS[case["key"]]
     if (case["key"], device, dtype) not in _EARLY_RUNS:
         _EARLY_RUNS[case["key"], device, dtype] = torch_train_with_early_stopping(
-            case["X"],
-            case["Y"],
-            case["X_val"],
-            case["Y_val"],
-            case["parameters"],
-            EARLY_LEARNING_RATE,
-            EARLY_MAX_ITERATIONS,
-            EARLY_PATIENCE,
-            case["activations"],
-            device,
-            dtype,
+            *early_arrays(case), early_options(case), EARLY_PATIENCE, device, dtype
         )
     run = _EARLY_RUNS[case["key"], device, dtype]
     refs = {
@@ -718,6 +697,7 @@ register(
 __all__ = [
     "gd_contraction",
     "gd_step_bound",
+    "gd_step_bounds",
     "gd_trajectory_bounds",
     "torch_elastic_net_penalty",
     "torch_l2_penalty",

@@ -172,6 +172,19 @@ def output_dZ_bound(AL: np.ndarray, Y: np.ndarray, B_AL: np.ndarray | float = 0.
     return B_AL + 8 * np.abs(np.asarray(AL, np.float64) - np.asarray(Y, np.float64))
 
 
+def bce_probability_losses_bound(losses: np.ndarray) -> np.ndarray:
+    """Bound of each BCE loss ``-log(a)`` or ``-log(1 - a)`` from exact probabilities a in [0.05, 0.95]
+    (``cases.probabilities``): the log (``ELEMENTARY``) of ``1 - a`` (1 rounding, whose relative error
+    ``|a/(1 - a)|`` is at most 19 here): ``ELEMENTARY·|loss| + 20``."""
+    return ELEMENTARY * np.abs(losses) + 20
+
+
+def bce_derivative_bound(dAL: np.ndarray) -> np.ndarray:
+    """Bound of BWD-DAL's ``dA[L] = -(y/a - (1 - y)/(1 - a))``: two divisions, a subtraction and
+    ``1 - a``; PyTorch's ``(a - y) / (a(1 - a))`` as many: ``6|dA[L]|`` covers both."""
+    return 6 * np.abs(dAL)
+
+
 def mean_bound(losses: np.ndarray, B_losses: np.ndarray) -> float:
     """Bound of ``J = (1/m) sum_i L_i`` (a sum of m terms, then a scaling)."""
     m = losses.size
@@ -223,6 +236,15 @@ def finite_difference_bound(
     D_h, D_2h = np.asarray(D_h, np.float64), np.asarray(D_2h, np.float64)
     R = u * (np.asarray(B_f, np.float64) + np.abs(D_h) * (np.abs(np.asarray(theta, np.float64)) + 2 * h)) / h
     return (np.abs(D_2h - D_h) / 3 + 1.5 * R) / u
+
+
+def gradient_check_bound(grad: np.ndarray, approx: np.ndarray, B_J: np.ndarray, d: float, epsilon: float) -> float:
+    """Bound (units of u, absolute) of the course's gradient check ``d = ‖grad - approx‖ / (‖grad‖ +
+    ‖approx‖)``. Each centered difference ``(J(θ+ε) - J(θ-ε)) / 2ε`` carries ``2·B_J/(2ε)`` from the two
+    evaluations of J (``B_J`` their bound, including θ ± ε's own rounding) and ``4·|approx|`` from the
+    subtraction and the division; the norms and the quotient add a few roundings of d itself."""
+    err = np.linalg.norm(B_J / epsilon + 4 * np.abs(approx))
+    return float(2 * err / (np.linalg.norm(grad) + np.linalg.norm(approx)) + 8 * d)
 
 
 # ----------------------------------------------------------------------- whole trajectories (GD-LOOP)
@@ -315,6 +337,13 @@ def formula_difference_bound(difference: np.ndarray | float, dtype: torch.dtype 
     as this difference says.
     """
     return np.abs(np.asarray(difference, np.float64)) / (2 * unit_roundoff(dtype))
+
+
+def implied_std_bound(std: np.ndarray) -> np.ndarray:
+    """Bound of the standard deviation ``W / N`` read off a replayed draw ``W = std·N`` (INIT-*):
+    ``W = std·N`` rounds once, ``W / N`` once more, the std itself (a square root of a quotient
+    of the fans, a product) takes about 4 roundings: ``6|std|``."""
+    return 6 * np.abs(std)
 
 
 def sampling_bound(dtype: torch.dtype | np.dtype | type, std_error: float, z: float = 6.0) -> float:
@@ -529,6 +558,29 @@ def batchnorm_statistics_bounds(Z: np.ndarray) -> dict[str, np.ndarray]:
         + 2 * np.abs(mu) * B_mu
     )
     return {"mu": B_mu, "var": B_var, "d": B_d, "mu_value": mu, "var_value": var}
+
+
+def batchnorm_running_bounds(
+    mean: np.ndarray,
+    var: np.ndarray,
+    B_mean: np.ndarray | float,
+    B_var: np.ndarray | float,
+    stats: dict[str, np.ndarray],
+    m: int,
+    momentum: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """BN-INFER's update of the running averages by one batch of m columns, exact (float64), and its
+    bounds (units of u): ``run := (1 - p)·run + p·batch`` (p = momentum, :func:`moving_average_bound`)
+    of the batch mean and of torch's *unbiased* variance ``m/(m - 1)·σ²``, whose factor and product
+    round twice more; ``stats``: :func:`batchnorm_statistics_bounds` of the batch (its ``mu``, ``var``
+    may carry Z's own error). Returns the new mean, variance and their bounds."""
+    unbiased = stats["var_value"] * m / (m - 1)
+    B_unbiased = stats["var"] * m / (m - 1) + 2 * unbiased  # the factor m/(m - 1) and its product
+    mean_new = (1 - momentum) * mean + momentum * stats["mu_value"]
+    var_new = (1 - momentum) * var + momentum * unbiased
+    B_mean = moving_average_bound(mean, B_mean, stats["mu_value"], 1 - momentum, mean_new, B_term=stats["mu"])
+    B_var = moving_average_bound(var, B_var, unbiased, 1 - momentum, var_new, B_term=B_unbiased)
+    return mean_new, var_new, B_mean, B_var
 
 
 def batchnorm_normalize_bounds(

@@ -1,16 +1,19 @@
 """The same batch gradient descent in PyTorch: ``ReferenceNetwork`` + the paired loss
 from the logits + ``torch.optim.SGD``, started from the same parameters.
 
-Used by the GD-LOOP checks (trajectories) and by the experiments. Options of the
-loops, as in :mod:`scratch_nn.training`: ``lambd`` (the notes' L2 as SGD's
-``weight_decay = λ/m`` on the weights' parameter group only, see :func:`sgd`) and
-``max_norm`` (``torch.renorm`` of every weight after each step); and early stopping
-(REG-EARLY, :func:`torch_train_with_early_stopping`).
+Used by the GD-LOOP checks (trajectories) and by the experiments. One loop,
+:class:`TorchGD`, serves every use: the cost history and the final parameters
+(:func:`torch_train`), every iterate (:func:`torch_gd_trajectory`), and early stopping
+(REG-EARLY, :func:`torch_train_with_early_stopping`). Its options, one
+:class:`TrainOptions`, are those of :mod:`scratch_nn.training`'s loops: ``lambd`` (the
+notes' L2 as SGD's ``weight_decay = λ/m`` on the weights' parameter group only, see
+:func:`sgd`) and ``max_norm`` (``torch.renorm`` of every weight after each step).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -22,31 +25,21 @@ from .losses import torch_output_loss
 from .model import ReferenceNetwork, sgd_step
 
 
-def torch_train(
-    X: np.ndarray,
-    Y: np.ndarray,
-    parameters: Mapping[str, np.ndarray],
-    learning_rate: float,
-    num_iterations: int,
-    activations: Sequence[str],
-    device: str = "cpu",
-    dtype: torch.dtype = torch.float64,
-    *,
-    lambd: float = 0.0,
-    max_norm: float | None = None,
-) -> tuple[dict[str, np.ndarray], list[float]]:
-    """GD-LOOP in PyTorch. Returns the final parameters (float64, notes' layout) and
-    the cost before each update, like :func:`scratch_nn.training.train` (with ``lambd``:
-    the regularized cost J + λ/(2m) Σ‖W‖²)."""
-    net = ReferenceNetwork(parameters, activations, device, dtype)
-    loss = torch_output_loss(activations[-1])
-    Xt, Yt = to_rows(X, device, dtype), to_rows(Y, device, dtype)
-    optimizer = sgd(net, learning_rate, lambd, X.shape[1])
-    costs = []
-    with strict_float32():
-        for _ in range(num_iterations):
-            costs.append(_step(net, optimizer, loss, Xt, Yt, lambd, max_norm))
-    return network_parameters(net), costs
+@dataclass(frozen=True)
+class TrainOptions:
+    """What every training loop of ``torch_reference`` takes besides the data and the initial
+    parameters: the arguments of :func:`scratch_nn.training.train` (``learning_rate``,
+    ``num_iterations``, one activation per layer, ``lambd``, ``max_norm``). Early stopping reads
+    ``num_iterations`` as its ``max_iterations``."""
+
+    learning_rate: float
+    num_iterations: int
+    activations: Sequence[str]
+    lambd: float = 0.0
+    max_norm: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "activations", tuple(self.activations))
 
 
 def network_parameters(net: ReferenceNetwork) -> dict[str, np.ndarray]:
@@ -90,67 +83,100 @@ def sgd(net: ReferenceNetwork, learning_rate: float, lambd: float, m: int) -> SG
     return SGD(groups, lr=learning_rate)
 
 
-def _step(
-    net: ReferenceNetwork,
-    optimizer: SGD,
-    loss,
-    Xt: torch.Tensor,
-    Yt: torch.Tensor,
-    lambd: float,
-    max_norm: float | None,
-) -> float:
-    """One SGD step (decay from the optimizer, then ``torch.renorm`` if ``max_norm``);
-    returns the cost before the step (with the L2 penalty when ``lambd > 0``)."""
-    optimizer.zero_grad()
-    Zs, _As = net(Xt)
-    J = loss(Zs[-1], Yt)
-    cost = J.item()
-    if lambd > 0:
-        with torch.no_grad():
-            cost += (lambd / (2 * Xt.shape[0]) * sum((lin.weight**2).sum() for lin in net.linears)).item()
-    J.backward()
-    optimizer.step()
-    if max_norm is not None:
-        with torch.no_grad():
-            for linear in net.linears:  # each row of W[l], a neuron's incoming weights (dim 0)
-                linear.weight.copy_(torch.renorm(linear.weight, p=2, dim=0, maxnorm=max_norm))
-    return cost
+class TorchGD:
+    """The PyTorch loop, one step at a time: ``ReferenceNetwork`` from ``parameters``, the loss
+    from the logits, :func:`sgd` (decay ``λ/m`` on the weights), ``torch.renorm`` after each
+    step if ``max_norm``. Callers run it inside :func:`device.strict_float32`."""
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        parameters: Mapping[str, np.ndarray],
+        options: TrainOptions,
+        device: str = "cpu",
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        self.options, self.device, self.dtype = options, device, dtype
+        self.net = ReferenceNetwork(parameters, options.activations, device, dtype)
+        self.loss = torch_output_loss(options.activations[-1])
+        self.Xt, self.Yt = to_rows(X, device, dtype), to_rows(Y, device, dtype)
+        self.optimizer = sgd(self.net, options.learning_rate, options.lambd, X.shape[1])
+
+    def step(self) -> float:
+        """One SGD step (decay from the optimizer, then ``torch.renorm`` if ``max_norm``);
+        returns the cost before the step (with the L2 penalty when ``lambd > 0``)."""
+        net, lambd, max_norm = self.net, self.options.lambd, self.options.max_norm
+        self.optimizer.zero_grad()
+        Zs, _As = net(self.Xt)
+        J = self.loss(Zs[-1], self.Yt)
+        cost = J.item()
+        if lambd > 0:
+            with torch.no_grad():
+                cost += (lambd / (2 * self.Xt.shape[0]) * sum((lin.weight**2).sum() for lin in net.linears)).item()
+        J.backward()
+        self.optimizer.step()
+        if max_norm is not None:
+            with torch.no_grad():
+                for linear in net.linears:  # each row of W[l], a neuron's incoming weights (dim 0)
+                    linear.weight.copy_(torch.renorm(linear.weight, p=2, dim=0, maxnorm=max_norm))
+        return cost
+
+    def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """The paired loss on ``(X, Y)`` at the current parameters, no penalty (the graph is
+        discarded; the network's forward retains grads, so no ``no_grad``)."""
+        Zs, _As = self.net(to_rows(X, self.device, self.dtype))
+        return self.loss(Zs[-1], to_rows(Y, self.device, self.dtype)).item()
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return network_parameters(self.net)
+
+
+def torch_train(
+    X: np.ndarray,
+    Y: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    options: TrainOptions,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float64,
+) -> tuple[dict[str, np.ndarray], list[float]]:
+    """GD-LOOP in PyTorch. Returns the final parameters (float64, notes' layout) and
+    the cost before each update, like :func:`scratch_nn.training.train` (with ``lambd``:
+    the regularized cost J + λ/(2m) Σ‖W‖²)."""
+    loop = TorchGD(X, Y, parameters, options, device, dtype)
+    with strict_float32():
+        costs = [loop.step() for _ in range(options.num_iterations)]
+    return loop.parameters(), costs
 
 
 def torch_gd_trajectory(
     X: np.ndarray,
     Y: np.ndarray,
     parameters: Mapping[str, np.ndarray],
-    learning_rate: float,
-    num_iterations: int,
-    activations: Sequence[str],
+    options: TrainOptions,
     device: str = "cpu",
     dtype: torch.dtype = torch.float64,
-    *,
-    lambd: float = 0.0,
-    max_norm: float | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """The parameters after 0, 1, ..., ``num_iterations`` steps of :func:`torch_train`."""
-    net = ReferenceNetwork(parameters, activations, device, dtype)
-    loss = torch_output_loss(activations[-1])
-    Xt, Yt = to_rows(X, device, dtype), to_rows(Y, device, dtype)
-    optimizer = sgd(net, learning_rate, lambd, X.shape[1])
-    trajectory = [network_parameters(net)]
+    loop = TorchGD(X, Y, parameters, options, device, dtype)
+    trajectory = [loop.parameters()]
     with strict_float32():
-        for _ in range(num_iterations):
-            _step(net, optimizer, loss, Xt, Yt, lambd, max_norm)
-            trajectory.append(network_parameters(net))
+        for _ in range(options.num_iterations):
+            loop.step()
+            trajectory.append(loop.parameters())
     return trajectory
 
 
 class TorchEarlyStopping(NamedTuple):
-    """Like :class:`scratch_nn.training.EarlyStopping` (parameters float64, notes' layout)."""
+    """Like :class:`scratch_nn.training.EarlyStopping` (parameters float64, notes' layout), and
+    ``trajectory``: the parameters after 0, 1, ..., ``stopped_iteration`` steps."""
 
     parameters: dict[str, np.ndarray]
     best_iteration: int
     stopped_iteration: int
     costs: list[float]
     val_costs: list[float]
+    trajectory: list[dict[str, np.ndarray]]
 
 
 def torch_train_with_early_stopping(
@@ -159,39 +185,29 @@ def torch_train_with_early_stopping(
     X_val: np.ndarray,
     Y_val: np.ndarray,
     parameters: Mapping[str, np.ndarray],
-    learning_rate: float,
-    max_iterations: int,
+    options: TrainOptions,
     patience: int,
-    activations: Sequence[str],
     device: str = "cpu",
     dtype: torch.dtype = torch.float64,
-    *,
-    lambd: float = 0.0,
-    max_norm: float | None = None,
 ) -> TorchEarlyStopping:
-    """REG-EARLY in PyTorch, the procedure of :func:`scratch_nn.training.train_with_early_stopping`:
-    after each SGD step, the validation cost (the paired loss on ``(X_val, Y_val)``, no
-    penalty); a strictly lower one is the new best (its parameters copied), otherwise the
-    count of steps without improvement grows, and the loop stops when it reaches ``patience``."""
-    net = ReferenceNetwork(parameters, activations, device, dtype)
-    loss = torch_output_loss(activations[-1])
-    Xt, Yt = to_rows(X, device, dtype), to_rows(Y, device, dtype)
-    Xv, Yv = to_rows(X_val, device, dtype), to_rows(Y_val, device, dtype)
-    optimizer = sgd(net, learning_rate, lambd, X.shape[1])
-
-    def validation_cost() -> float:  # (the graph is discarded; net's forward retains grads, so no no_grad)
-        return loss(net(Xv)[0][-1], Yv).item()
-
+    """REG-EARLY in PyTorch, the procedure of :func:`scratch_nn.training.train_with_early_stopping`
+    (``options.num_iterations`` its ``max_iterations``): after each SGD step, the validation cost
+    (the paired loss on ``(X_val, Y_val)``, no penalty); a strictly lower one is the new best,
+    otherwise the count of steps without improvement grows, and the loop stops when it reaches
+    ``patience``."""
+    loop = TorchGD(X, Y, parameters, options, device, dtype)
     costs: list[float] = []
     with strict_float32():
-        val_costs = [validation_cost()]
-        best, best_iteration, waited, t = network_parameters(net), 0, 0, 0
-        while t < max_iterations and waited < patience:
-            costs.append(_step(net, optimizer, loss, Xt, Yt, lambd, max_norm))
+        val_costs = [loop.cost(X_val, Y_val)]
+        trajectory = [loop.parameters()]
+        best_iteration, waited, t = 0, 0, 0
+        while t < options.num_iterations and waited < patience:
+            costs.append(loop.step())
             t += 1
-            val_costs.append(validation_cost())
+            val_costs.append(loop.cost(X_val, Y_val))
+            trajectory.append(loop.parameters())
             if val_costs[-1] < val_costs[best_iteration]:
-                best, best_iteration, waited = network_parameters(net), t, 0
+                best_iteration, waited = t, 0
             else:
                 waited += 1
-    return TorchEarlyStopping(best, best_iteration, t, costs, val_costs)
+    return TorchEarlyStopping(trajectory[best_iteration], best_iteration, t, costs, val_costs, trajectory)

@@ -42,8 +42,15 @@ from .layout import to_rows
 from .losses import torch_output_loss
 from .model import draw_model, reference_bounds, reference_pass
 from .registry import Case, Entry, Reference, register
-from .tolerance import logit_loss_bound, mean_bound, probability_loss_bound, trajectory_bound, update_bound
-from .training import torch_train
+from .tolerance import (
+    logit_loss_bound,
+    mean_bound,
+    probability_loss_bound,
+    trajectory_bound,
+    twin_contraction,
+    update_bound,
+)
+from .training import TrainOptions, torch_train
 
 #: no ReLU-like pre-activation of the float64 trajectory comes closer than this to 0: the float32
 #: runs' Z are within ~1e-5 of it (bounds below), so both take the same branch at every iteration
@@ -65,10 +72,11 @@ class Trajectory:
     costs: np.ndarray  # J(θ_k), (K,)
     cost_bounds: np.ndarray  # rounding bound of one evaluation of J(θ_k), units of u, (K,)
     step_bounds: np.ndarray  # s_k, units of u, (K,)
-    contraction: np.ndarray  # ρ_k = ‖I - α H(θ_k)‖₂, (K,)
+    contraction: np.ndarray  # ρ_k = ‖I - α H(θ_k)‖₂, or measured by a twin (K,)
     grad_norms: np.ndarray  # ‖∇J(θ_k)‖₂, (K,)
     min_kink_distance: float  # min |Z| over ReLU-like layers and iterations (inf if none)
     final: dict[str, np.ndarray]  # θ_K
+    deviations: np.ndarray | None = None  # the twin's ‖θ'_k - θ_k‖₂, k = 0..K, where ρ_k was measured
 
     def bounds(self) -> tuple[np.ndarray, float]:
         """``tolerance.trajectory_bound``: the cost bounds per iteration and the final parameters' bound."""
@@ -113,50 +121,88 @@ def cost_bound(output: str, ref: Mapping[str, np.ndarray], B: Mapping[str, Any],
     return mean_bound(losses.ravel(), np.maximum(probability_route, logit_route).ravel())
 
 
+#: the twin trajectory's start ``θ_0 + η‖θ_0‖ r/‖r‖``: far above rounding, far below any nonlinearity
+TWIN_ETA = 2.0**-26
+
+
 def reference_trajectory(
     parameters: Mapping[str, np.ndarray],
     X: np.ndarray,
     Y: np.ndarray,
-    activations: Sequence[str],
-    learning_rate: float,
-    num_iterations: int,
+    options: TrainOptions,
+    twin: np.random.Generator | None = None,
+    eta: float = TWIN_ETA,
 ) -> Trajectory:
-    """Gradient descent in float64 (PyTorch autograd on the CPU), with the ingredients of the bound."""
-    L, alpha = len(activations), learning_rate
-    keys = _keys(L)
-    theta = {k: np.asarray(v, np.float64) for k, v in parameters.items()}
+    """Gradient descent in float64 (PyTorch autograd on the CPU), with the ingredients of the bound: per
+    iteration the cost, its rounding bound, the step's rounding bound ``s_k``, ``‖∇J‖₂`` and ``ρ_k``.
+
+    ``ρ_k = ‖I - α H(θ_k)‖₂`` from the exact Hessian; or, given ``twin`` (a generator), measured:
+    the exact Hessian of a large network (the digits' 64-25-10, 1885 parameters) costs ~20 s per
+    iteration, so a twin trajectory is run beside this one from ``θ_0 + η‖θ_0‖ r/‖r‖`` (r standard
+    normal from ``twin``) and :func:`torch_reference.tolerance.twin_contraction` reads ρ_k off its
+    deviations ``d_k`` (kept in ``Trajectory.deviations``). ``options.lambd`` and ``max_norm`` are not
+    part of this loop (REG-EARLY's L2 trajectories: ``regularization.gd_trajectory_bounds``)."""
+    acts, alpha = options.activations, options.learning_rate
+    L, keys = len(acts), _keys(len(acts))
+    theta = {k: np.asarray(parameters[k], np.float64) for k in keys}
     X64, Y64 = np.asarray(X, np.float64), np.asarray(Y, np.float64)
+    other = None if twin is None else _twin_start(theta, keys, twin, eta)
+    deviations = None if other is None else [_distance(other, theta, keys)]
     rows: dict[str, list[float]] = {k: [] for k in ("costs", "cost_bounds", "step_bounds", "contraction", "grads")}
     kink = np.inf
     with single_threaded():
-        for _ in range(num_iterations):
-            ref = reference_pass(theta, X64, Y64, activations, "cpu", torch.float64)
-            B = reference_bounds(theta, Y64, activations, ref)
+        for _ in range(options.num_iterations):
+            ref = reference_pass(theta, X64, Y64, acts, "cpu", torch.float64)
+            B = reference_bounds(theta, Y64, acts, ref)
             for l in range(1, L + 1):
-                if activations[l - 1] in KINKED:
+                if acts[l - 1] in KINKED:
                     kink = min(kink, float(np.abs(ref[f"Z{l}"]).min()))
             step = np.concatenate(
                 [(update_bound(theta[k], ref[f"d{k}"], alpha) + alpha * B[f"d{k}"]).ravel() for k in keys]
             )
-            mu = np.linalg.eigvalsh(hessian(theta, X64, Y64, activations))
+            if other is None:
+                mu = np.linalg.eigvalsh(hessian(theta, X64, Y64, acts))
+                rows["contraction"].append(float(np.max(np.abs(1 - alpha * mu))))
             rows["costs"].append(float(ref["J"]))
-            rows["cost_bounds"].append(cost_bound(activations[-1], ref, B, Y64, L))
+            rows["cost_bounds"].append(cost_bound(acts[-1], ref, B, Y64, L))
             rows["step_bounds"].append(float(np.linalg.norm(step)))
-            rows["contraction"].append(float(np.max(np.abs(1 - alpha * mu))))
             rows["grads"].append(float(np.linalg.norm(np.concatenate([ref[f"d{k}"].ravel() for k in keys]))))
             theta = {k: theta[k] - alpha * ref[f"d{k}"] for k in keys}
+            if other is not None:
+                other_ref = reference_pass(other, X64, Y64, acts, "cpu", torch.float64)
+                other = {k: other[k] - alpha * other_ref[f"d{k}"] for k in keys}
+                deviations.append(_distance(other, theta, keys))
     return Trajectory(
         costs=np.asarray(rows["costs"]),
         cost_bounds=np.asarray(rows["cost_bounds"]),
         step_bounds=np.asarray(rows["step_bounds"]),
-        contraction=np.asarray(rows["contraction"]),
+        contraction=np.asarray(rows["contraction"]) if deviations is None else twin_contraction(deviations),
         grad_norms=np.asarray(rows["grads"]),
         min_kink_distance=kink,
         final=theta,
+        deviations=None if deviations is None else np.asarray(deviations),
     )
 
 
+def _twin_start(
+    theta: Mapping[str, np.ndarray], keys: list[str], rng: np.random.Generator, eta: float
+) -> dict[str, np.ndarray]:
+    """``θ_0 + η‖θ_0‖ r/‖r‖``, r standard normal (one draw per parameter, in ``keys`` order)."""
+    r = {k: rng.standard_normal(theta[k].shape) for k in keys}
+    scale = eta * np.sqrt(sum((theta[k] ** 2).sum() for k in keys)) / np.sqrt(sum((v**2).sum() for v in r.values()))
+    return {k: theta[k] + scale * r[k] for k in keys}
+
+
+def _distance(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray], keys: list[str]) -> float:
+    return float(np.sqrt(sum(((a[k] - b[k]) ** 2).sum() for k in keys)))
+
+
 # ----------------------------------------------------------------------- GD-LOOP
+def train_options(case: Case) -> TrainOptions:
+    """The case's ``learning_rate``, ``num_iterations`` and ``activations``."""
+    return TrainOptions(case["learning_rate"], case["num_iterations"], case["activations"])
+
+
 def draw_trajectory(rng: np.random.Generator, shape: tuple, dtype: type) -> Case:
     """A network case (``model.draw_model``) whose float64 trajectory stays away from the kinks;
     the trajectory is kept in the case for the oracle's bound."""
@@ -164,8 +210,8 @@ def draw_trajectory(rng: np.random.Generator, shape: tuple, dtype: type) -> Case
 
     def draw() -> Case:
         case = draw_model(rng, (dims, acts, m), dtype)
-        traj = reference_trajectory(case["parameters"], case["X"], case["Y"], acts, learning_rate, iterations)
-        case.update(learning_rate=learning_rate, num_iterations=iterations, trajectory=traj)
+        case.update(learning_rate=learning_rate, num_iterations=iterations)
+        case["trajectory"] = reference_trajectory(case["parameters"], case["X"], case["Y"], train_options(case))
         return case
 
     return cases.redraw(
@@ -189,24 +235,11 @@ def _run_train(impl: Any, case: Case) -> dict[str, Any]:
 
 def _train_oracle(case: Case, device: str, dtype: torch.dtype) -> dict[str, Reference]:
     with single_threaded():
-        params, costs = _torch_train(case, device, dtype)
+        params, costs = torch_train(case["X"], case["Y"], case["parameters"], train_options(case), device, dtype)
     cost_bounds, final_bound = case["trajectory"].bounds()
     refs = {"costs": Reference(np.asarray(costs), cost_bounds)}
     refs.update({k: Reference(v, final_bound) for k, v in params.items()})
     return refs
-
-
-def _torch_train(case: Case, device: str, dtype: torch.dtype) -> tuple[dict[str, np.ndarray], list[float]]:
-    return torch_train(
-        case["X"],
-        case["Y"],
-        case["parameters"],
-        case["learning_rate"],
-        case["num_iterations"],
-        case["activations"],
-        device,
-        dtype,
-    )
 
 
 register(

@@ -36,11 +36,9 @@ from scratch_nn import initialize_parameters, model_forward, one_hot
 from scratch_nn.metrics import accuracy, predict_multiclass
 from scratch_nn.training import train
 
-from ..activations import KINKED
-from ..model import reference_bounds, reference_pass
-from ..tolerance import tolerance, twin_contraction, update_bound
-from ..training import torch_train
-from ..trajectories import Trajectory, cost_bound
+from ..tolerance import tolerance
+from ..training import TrainOptions, torch_train
+from ..trajectories import Trajectory, reference_trajectory
 from .threads import one_thread
 
 #: the assignment's network with sklearn's 8x8 digits: n[0] = 64 pixels, 25 hidden units, 10 classes
@@ -145,69 +143,6 @@ def best_run(runs: Sequence[DigitsRun]) -> DigitsRun:
 
 
 # ----------------------------------------------------------------------- NumPy against PyTorch, whole curves
-def measured_trajectory(
-    parameters: Mapping[str, np.ndarray],
-    X: np.ndarray,
-    Y: np.ndarray,
-    activations: Sequence[str],
-    learning_rate: float,
-    num_iterations: int,
-    rng: np.random.Generator,
-    eta: float = 2.0**-26,
-) -> tuple[Trajectory, np.ndarray]:
-    """The ingredients of the trajectory bound, along a float64 reference trajectory (PyTorch on the CPU).
-
-    Like :func:`torch_reference.trajectories.reference_trajectory` (per iteration: the cost, its
-    rounding bound, the step's rounding bound ``s_k``, ``‖∇J‖₂``), except for the stretch factor ``ρ_k``:
-    the exact Hessian of the 64-25-10 network (1885 parameters) costs ~20 s per iteration, so ρ_k is
-    measured by a twin trajectory from ``θ_0 + η‖θ_0‖ r/‖r‖`` (r standard normal from ``rng``) and
-    :func:`torch_reference.tolerance.twin_contraction`. Returns the :class:`Trajectory` and the twin's
-    deviations ``d_k`` (k = 0..K).
-    """
-    L, alpha = len(activations), learning_rate
-    keys = [f"{p}{l}" for l in range(1, L + 1) for p in "Wb"]
-    theta = {k: np.asarray(parameters[k], np.float64) for k in keys}
-    r = {k: rng.standard_normal(theta[k].shape) for k in keys}
-    scale = eta * np.sqrt(sum((v**2).sum() for v in theta.values())) / np.sqrt(sum((v**2).sum() for v in r.values()))
-    twin = {k: theta[k] + scale * r[k] for k in keys}
-    X64, Y64 = np.asarray(X, np.float64), np.asarray(Y, np.float64)
-
-    def distance(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
-        return float(np.sqrt(sum(((a[k] - b[k]) ** 2).sum() for k in keys)))
-
-    rows: dict[str, list[float]] = {k: [] for k in ("costs", "cost_bounds", "step_bounds", "grads")}
-    deviations = [distance(twin, theta)]
-    kink = np.inf
-    for _ in range(num_iterations):
-        ref = reference_pass(theta, X64, Y64, activations, "cpu", torch.float64)
-        B = reference_bounds(theta, Y64, activations, ref)
-        for l in range(1, L + 1):
-            if activations[l - 1] in KINKED:
-                kink = min(kink, float(np.abs(ref[f"Z{l}"]).min()))
-        step = np.concatenate(
-            [(update_bound(theta[k], ref[f"d{k}"], alpha) + alpha * B[f"d{k}"]).ravel() for k in keys]
-        )
-        rows["costs"].append(float(ref["J"]))
-        rows["cost_bounds"].append(cost_bound(activations[-1], ref, B, Y64, L))
-        rows["step_bounds"].append(float(np.linalg.norm(step)))
-        rows["grads"].append(float(np.linalg.norm(np.concatenate([ref[f"d{k}"].ravel() for k in keys]))))
-        twin_ref = reference_pass(twin, X64, Y64, activations, "cpu", torch.float64)
-        theta = {k: theta[k] - alpha * ref[f"d{k}"] for k in keys}
-        twin = {k: twin[k] - alpha * twin_ref[f"d{k}"] for k in keys}
-        deviations.append(distance(twin, theta))
-    deviations = np.asarray(deviations)
-    trajectory = Trajectory(
-        costs=np.asarray(rows["costs"]),
-        cost_bounds=np.asarray(rows["cost_bounds"]),
-        step_bounds=np.asarray(rows["step_bounds"]),
-        contraction=twin_contraction(deviations),
-        grad_norms=np.asarray(rows["grads"]),
-        min_kink_distance=kink,
-        final=theta,
-    )
-    return trajectory, deviations
-
-
 @dataclass(frozen=True)
 class CurveComparison:
     """NumPy's and PyTorch's cost at every iteration, and the tolerance of each (absolute)."""
@@ -237,8 +172,9 @@ def cost_curve_tolerance(trajectory: Trajectory, costs: np.ndarray) -> np.ndarra
     into θ_{k+1} stretched by at most ``ρ_k`` (the step map's Lipschitz factor). So one run stays within
     ``u·ε_k`` of the exact trajectory, ``ε_{k+1} = ρ_k ε_k + s_k``, and its cost within
     ``u·(B_J,k + ‖∇J(θ_k)‖₂ ε_k)``; two runs (NumPy, PyTorch) within twice that, which is what
-    :func:`torch_reference.tolerance.tolerance` allows. ρ_k is measured here (see
-    :func:`measured_trajectory`), never below 1.
+    :func:`torch_reference.tolerance.tolerance` allows. ρ_k is measured by a twin trajectory
+    (:func:`torch_reference.trajectories.reference_trajectory` with ``twin``: the exact Hessian of
+    the 64-25-10 network costs ~20 s per iteration), never below 1.
     """
     cost_bounds, _final = trajectory.bounds()
     return tolerance(np.float64, cost_bounds, costs)
@@ -260,11 +196,12 @@ def compare_cost_curves(
     and compute the trajectory tolerance of every iteration (``rng`` draws the twin's direction;
     default ``default_rng(0)``), all in :func:`one_thread`."""
     acts = [hidden, "softmax"]
+    options = TrainOptions(learning_rate, num_iterations, acts)
     rng = np.random.default_rng(0) if rng is None else rng
     with one_thread():
         if numpy_costs is None:
             _learned, numpy_costs = train(X, Y, parameters, learning_rate, num_iterations, activations=acts)
-        _params, torch_costs = torch_train(X, Y, parameters, learning_rate, num_iterations, acts, device, torch.float64)
-        trajectory, _deviations = measured_trajectory(parameters, X, Y, acts, learning_rate, num_iterations, rng)
+        _params, torch_costs = torch_train(X, Y, parameters, options, device, torch.float64)
+        trajectory = reference_trajectory(parameters, X, Y, options, twin=rng)
     costs = np.asarray(numpy_costs, np.float64)
     return CurveComparison(costs, np.asarray(torch_costs), cost_curve_tolerance(trajectory, costs), trajectory)

@@ -91,11 +91,12 @@ SYMMETRY_ACTS, SYMMETRY_RATE, SYMMETRY_STEPS = ["sigmoid", "sigmoid"], 2.0, 30
 @functools.cache
 def _symmetry_bounds() -> np.ndarray:
     """ε_k (units of u, k = 0..K): the trajectory bound of the zero start, along its float64 trajectory."""
+    from ..training import TrainOptions
     from ..trajectories import reference_trajectory
 
     X, Y = claims.xor_cloud(np.random.default_rng(0))
     zero = initialize_parameters([2, 4, 1], "zeros")
-    traj = reference_trajectory(zero, X, Y, SYMMETRY_ACTS, SYMMETRY_RATE, SYMMETRY_STEPS)
+    traj = reference_trajectory(zero, X, Y, TrainOptions(SYMMETRY_RATE, SYMMETRY_STEPS, SYMMETRY_ACTS))
     return trajectory_deviation_bounds(traj.step_bounds, traj.contraction)
 
 

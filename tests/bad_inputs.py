@@ -1397,6 +1397,10 @@ def _build_core_modules() -> None:
         match=r"Z = W A_prev \+ b is \(4, 5\)")
     bad("linear_backward", "mixed", "dZ-float32-names-W", T, "dZ", dZ=Z5.astype(np.float32),
         match=r"dZ is float32, W is float64")
+    for name in ("W", "b"):  # the third array's dtype: A_prev and the other one agree
+        bad("linear_forward", "mixed", f"{name}-float32", T, name, match=f"{name} is float32",
+            **{name: P[f"{name}1"].astype(np.float32)})
+    bad("linear_forward", "shape", "b-short-expected-column", V, "b", b=P["b1"][:3], match=r"\(n\[l\], 1\) = \(4, 1\)")
     bad("linear_activation_backward", "container", "cache-array", T, "cache", cache=X,
         match="returned by linear_activation_forward: .* got ndarray$")
     bad("linear_activation_backward", "container", "linear-cache-None", T, "cache", cache=(None, Z1),
@@ -1421,6 +1425,19 @@ def _build_core_modules() -> None:
     for fname in ("train", "train_with_early_stopping"):
         bad(fname, "degenerate", "keep_prob-below-float64-eps", V, "keep_prob", keep_prob=1e-20,
             rng=np.random.default_rng(4), match="machine epsilon")
+
+    # ---------------------------------------------------------------- initialization
+    bad("init_std", "type", "n_out-str", T, "n_out", n_out="4", match="got str '4'")
+    bad("initialize_parameters", "type", "layer_dims-set", T, "layer_dims", layer_dims={3, 4, 1}, match="got set")
+    bad("initialize_parameters", "type", "layer_dims-str-entry", T, "layer_dims", layer_dims=[3, "4", 1],
+        match=r"two positive integers \[n\[0\], \.\.\., n\[L\]\] .*: layer_dims\[1\] is str '4'")
+    bad("initialize_parameters", "rng", "None-names-the-method", T, "rng", method="xavier", rng=None,
+        match="^method 'xavier' needs rng")
+
+    # ---------------------------------------------------------------- one-hot
+    bad("one_hot", "type", "num_classes-str", T, "num_classes", num_classes="2", match="got str '2'")
+    bad("one_hot", "0-d/empty", "empty-float-labels", T, "labels", labels=np.array([]), match="integers")
+    bad("one_hot", "degenerate", "num_classes-0", V, "num_classes", num_classes=0, match="out of range")
 
 _build()
 _build_batchnorm_optimizers()

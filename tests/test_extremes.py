@@ -145,6 +145,20 @@ def test_bce_at_exact_zero_and_one():
     assert clamp == pytest.approx(1e12, rel=1e-8)
 
 
+def test_cross_entropy_of_a_softmax_column_that_underflowed(dtype):
+    """COST-CE where softmax underflowed to an exact 0 (Z = ±1e3, ±1e4): a class with y = 0 contributes 0
+    even at a = 0 (not 0 · log 0 = nan), so a right and certain column costs 0, as CrossEntropyLoss from
+    the logits does; a = 0 under y = 1 is the formula's true value, -log 0 = inf."""
+    np_dtype, torch_dtype = DTYPES[dtype]
+    Z = np.array([[1e3, -1e4], [-1e3, 1e4], [0.0, 0.0]], np_dtype)
+    AL, Y = nn_.softmax(Z), np.array([[1, 0], [0, 1], [0, 0]], np_dtype)
+    assert (AL == 0).sum() == 4
+    theirs = nn.CrossEntropyLoss()(torch.tensor(Z.T, dtype=torch_dtype), torch.tensor([0, 1])).item()
+    with np.errstate(all="raise"):
+        assert nn_.compute_cost_cross_entropy(AL, Y) == theirs == 0.0
+        assert nn_.compute_cost_cross_entropy(AL, Y[::-1].copy()) == math.inf
+
+
 @pytest.mark.parametrize(
     ("precision", "z", "y", "notes", "bce_loss", "from_logits"),
     [
@@ -201,11 +215,13 @@ def test_sigmoid_module_matches_ours_in_the_far_tail(dtype):
 def test_the_piece_not_taken_never_overflows():
     """A piecewise activation computes each piece only where it applies. At z >= 0 a leaky ReLU of slope 2
     passes z = 1e308 through (slope · z would overflow, unused), and its backward and ELU's (alpha 2, or
-    the default 1, where e^z would be e at z = 1 if min(z, 0) were not taken) pass dA = 1e308 through;
-    at z = -1 they are slope · z and dA · alpha · e^z."""
+    the default 1, where e^z would be e at z = 1 if min(z, 0) were not taken) pass dA = 1e308 through, as
+    ELU of alpha = 1.5e308 passes z (alpha (e^z - 1) is taken of min(z, 0) = 0 there); at z = -1 they are
+    slope · z, dA · alpha · e^z and alpha (e^z - 1)."""
     Z, dA = np.array([[1e308, 1.0, -1.0]]), np.array([[1e308, 1e308, 0.5]])
     with np.errstate(all="raise"):
         np.testing.assert_array_equal(nn_.leaky_relu(Z, slope=2.0), [[1e308, 1.0, -2.0]])
         np.testing.assert_array_equal(nn_.leaky_relu_backward(dA, Z, slope=2.0), [[1e308, 1e308, 1.0]])
         np.testing.assert_array_equal(nn_.elu_backward(dA, Z, alpha=2.0), [[1e308, 1e308, np.exp(-1.0)]])
         np.testing.assert_array_equal(nn_.elu_backward(dA, Z), [[1e308, 1e308, 0.5 * np.exp(-1.0)]])
+        np.testing.assert_array_equal(nn_.elu(Z, alpha=1.5e308), [[1e308, 1.0, 1.5e308 * np.expm1(-1.0)]])

@@ -41,6 +41,7 @@ import pytest
 import torch
 from scipy import stats
 
+import scratch_nn as nn_
 from torch_reference.initializers import TORCH_INIT
 
 from .mutants import _init_fan_out, _init_uniform, _init_xavier_fan_in_only
@@ -207,6 +208,16 @@ def test_biases_start_at_zero_and_a_seed_reproduces(impl, np_dtype):
             assert not a["W1"].any() and not a["W2"].any()
         else:
             assert not np.array_equal(a["W1"], c["W1"])
+
+
+def test_the_default_is_the_course_small_initialization():
+    """No method given: INIT-SMALL, the course's ``W[l] = np.random.randn(n[l], n[l-1]) * 0.01``, layer by layer
+    from the one generator (``Generator.standard_normal``), and b[l] = 0."""
+    params = nn_.initialize_parameters([6, 5, 3, 2], rng=np.random.default_rng(4))
+    g = np.random.default_rng(4)
+    for l, (n_in, n_out) in enumerate([(6, 5), (5, 3), (3, 2)], start=1):
+        np.testing.assert_array_equal(params[f"W{l}"], g.standard_normal((n_out, n_in)) * 0.01)
+        np.testing.assert_array_equal(params[f"b{l}"], np.zeros((n_out, 1)))
 
 
 #: the slow test: 100 other base seeds, float64, at the old level 1e-3 per test

@@ -258,6 +258,26 @@ def test_max_norm_edges_and_eps_on_every_layer():
         np.testing.assert_array_equal(ours[f"b{l}"], params[f"b{l}"])
 
 
+def test_no_penalty_gradient_at_lambda_zero(monkeypatch):
+    """λ = 0, the default, adds nothing to dW[l]: model_backward and the training loop do not compute
+    the (λ/m) W[l] term at all (backprop's own dW, at no cost); λ > 0 adds it to every layer, once."""
+    from scratch_nn import model as model_module
+
+    shapes, original = [], model_module._l2_regularization_gradient
+    monkeypatch.setattr(model_module, "_l2_regularization_gradient",
+                        lambda W, lambd, m: shapes.append(W.shape) or original(W, lambd, m))
+    rng = np.random.default_rng(13)
+    params = cases.layer_parameters(rng, [4, 3, 2, 1], np.float64)
+    X, Y = cases.normal(rng, (4, 6), np.float64), cases.binary_labels(rng, (1, 6), np.float64)
+    AL, caches = nn_.model_forward(X, params)
+    nn_.model_backward(AL, Y, caches)
+    nn_.model_backward(AL, Y, caches, lambd=0.0)
+    nn_.train(X, Y, params, 0.1, 2)
+    assert shapes == []
+    nn_.model_backward(AL, Y, caches, lambd=0.3)
+    assert shapes == [(1, 2), (2, 3), (3, 4)]
+
+
 def test_regularization_contract(np_dtype):
     """float32 in, float32 out; inputs untouched; new arrays; costs are Python floats."""
     rng = np.random.default_rng(12)

@@ -1376,6 +1376,11 @@ def _build_gradient_check_logistic_metrics() -> None:
 
 
 
+def _softmax_network(P: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """P with a 3-unit output layer (W2 (3, 4), b2 (3, 1)): a softmax network for the 3-class labels Ys."""
+    return {**P, "W2": np.vstack([P["W2"], -P["W2"], 0.5 * P["W2"]]), "b2": np.vstack([P["b2"]] * 3)}
+
+
 def _build_core_modules() -> None:
     """Cases found by mutmut's survivors in activations.py, layers.py, dropout.py, regularization.py and
     training.py: checks that no other case reached, and what a message reports (the wrong value's own
@@ -1425,6 +1430,47 @@ def _build_core_modules() -> None:
     for fname in ("train", "train_with_early_stopping"):
         bad(fname, "degenerate", "keep_prob-below-float64-eps", V, "keep_prob", keep_prob=1e-20,
             rng=np.random.default_rng(4), match="machine epsilon")
+
+    # ---------------------------------------------------------------- the L-layer model
+    (A0, W1, b1), Z1 = caches[0]
+    (A1, W2, b2), Z2 = caches[1]
+    # which cache, which array: every message names caches[l-1] and the array
+    for name, cache0 in (("A_prev", ((perturb(A0, "nan"), W1, b1), Z1)), ("W", ((A0, perturb(W1, "nan"), b1), Z1)),
+                         ("b", ((A0, W1, perturb(b1, "inf")), Z1))):
+        bad("model_backward", "nan-array", f"caches[0]-{name}-nan-named", V, "caches", caches=[cache0, caches[1]],
+            match=rf"^caches\[0\]'s {name} contains")
+    bad("model_backward", "nan-array", "caches[1]-Z-nan-named", V, "caches",
+        caches=[caches[0], ((A1, W2, b2), perturb(Z2, "nan"))], match=r"^caches\[1\]'s Z contains")
+    bad("model_backward", "mixed", "caches[1]-b-float32-named", T, "caches",
+        caches=[caches[0], ((A1, W2, b2.astype(np.float32)), Z2)],
+        match=r"caches\[1\]'s A_prev is float64, caches\[1\]'s W is float64, caches\[1\]'s b is float32, "
+              r"caches\[1\]'s Z is float64\)")
+    bad("model_backward", "shape", "caches[1]-Z-transposed-only", V, "caches", caches=[caches[0], ((A1, W2, b2), Z2.T)],
+        match=r"^caches\[1\]: .* are not one layer's Z = W A_prev \+ b")
+    bad("model_backward", "container", "caches-reversed-shapes", V, "caches", caches=caches[::-1],
+        match=r"caches\[1\]'s A_prev has shape \(3, 5\) but caches\[0\]'s Z has \(1, 5\)")
+    bad("model_backward", "container", "caches-str", T, "caches", caches="caches", match="got str$")
+    bad("model_backward", "container", "cache-list-not-tuple", T, "caches", caches=[list(caches[0]), caches[1]],
+        match="must be layer 1's cache .* got list$")
+    bad("model_backward", "container", "cache-b-None", T, "caches", caches=[((A0, W1, None), Z1), caches[1]],
+        match=r"must be layer 1's cache .* got a tuple of \(tuple, ndarray\)$")
+    bad("model_backward", "container", "cache-Z-None", T, "caches", caches=[((A0, W1, b1), None), caches[1]],
+        match=r"must be layer 1's cache .* got a tuple of \(tuple, NoneType\)$")
+    AL_dropout, caches_dropout = nn.model_forward(X, P, keep_prob=0.8, rng=np.random.default_rng(12))
+    bad("model_backward", "degenerate", "masks-at-keep_prob-1-named", V, "keep_prob", AL=AL_dropout,
+        caches=caches_dropout, match=r"but keep_prob = 1: pass model_backward the keep_prob")
+    G = d["G"]
+    bad("update_parameters", "container", "grads-tuple", T, "grads", grads=tuple(G.values()), match="got tuple$")
+    bad_at("update_parameters", "shape", "dW1-transposed-named", V, "dW1", "grads/dW1", G["dW1"].T,
+           match=r"\(dW1 has W1's shape\)$")
+    bad_at("update_parameters", "mixed", "dW1-float32-named", T, "dW1", "grads/dW1", G["dW1"].astype(np.float32),
+           match=r"dW1 is float32, W1 is float64")
+    bad("train", "degenerate", "softmax-Y-out-of-range", V, "Y", X=X, Y=2 * d["Ys"], parameters=_softmax_network(P),
+        output_activation="softmax", match=r"Y must lie in \[0, 1\]")
+    bad("train", "rng", "dropout-without-rng-named", T, "rng", keep_prob=0.5, rng=None,
+        match=r"^keep_prob = 0.5 < 1 needs rng")
+    bad("train", "rng", "unused-seed-named", T, "rng", keep_prob=1.0, rng=7, match=r"^the training loop needs rng")
+    bad("dropout_mask", "rng", "str-named", T, "rng", rng="seed", match=r"got str\. scratch_nn never")
 
     # ---------------------------------------------------------------- initialization
     bad("init_std", "type", "n_out-str", T, "n_out", n_out="4", match="got str '4'")

@@ -213,6 +213,21 @@ def test_a_tie_is_no_improvement():
         np.testing.assert_array_equal(result.parameters[key], value)
 
 
+def test_a_diverging_loop_stops_naming_what_overflowed():
+    """With the overflow warnings silenced (np.errstate), a loop that diverges stops with the error naming
+    the array: the parameter an update made non-finite (α = 1e308 on ReLU layers and data of 100 times
+    the size), or A[L] of a forward pass that overflowed (weights of 1e300 into a linear output; a
+    validation set of 1e10 times the data)."""
+    X, Y, X_val, Y_val, params, acts = _softmax_case()
+    huge = {k: 1e300 * v for k, v in params.items()}
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=r"^W1 contains"):
+        nn_.train(100 * X, Y, params, 1e308, 1, activations=["relu", "relu", "softmax"])
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=r"^AL contains"):
+        nn_.train(X, X[:3], huge, 0.1, 1, activations=["tanh", "relu", "linear"])
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match=r"^AL contains"):
+        nn_.train_with_early_stopping(X, Y, 1e10 * X_val, Y_val, params, 1e308, 2, 1, activations=acts)
+
+
 # ----------------------------------------------------------------------- planted bugs: the registry catches them
 def _last_parameters(X, Y, X_val, Y_val, parameters, learning_rate, max_iterations, patience, *a, **kw):
     """Returns the parameters of the last iteration, not the best."""

@@ -212,7 +212,9 @@ def test_biases_start_at_zero_and_a_seed_reproduces(impl, np_dtype):
 
 def test_the_default_is_the_course_small_initialization():
     """No method given: INIT-SMALL, the course's ``W[l] = np.random.randn(n[l], n[l-1]) * 0.01``, layer by layer
-    from the one generator (``Generator.standard_normal``), and b[l] = 0."""
+    from the one generator (``Generator.standard_normal``), and b[l] = 0; ``init_std`` says so: std 0.01 for
+    ``small`` (its default scale), 0 for ``zeros``."""
+    assert (nn_.init_std("small", 6, 5), nn_.init_std("zeros", 6, 5)) == (0.01, 0.0)
     params = nn_.initialize_parameters([6, 5, 3, 2], rng=np.random.default_rng(4))
     g = np.random.default_rng(4)
     for l, (n_in, n_out) in enumerate([(6, 5), (5, 3), (3, 2)], start=1):

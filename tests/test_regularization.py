@@ -259,13 +259,16 @@ def test_max_norm_edges_and_eps_on_every_layer():
 
 
 def test_no_penalty_gradient_at_lambda_zero(monkeypatch):
-    """λ = 0, the default, adds nothing to dW[l]: model_backward and the training loop do not compute
-    the (λ/m) W[l] term at all (backprop's own dW, at no cost); λ > 0 adds it to every layer, once."""
+    """λ = 0, the default, adds nothing to dW[l] or to J: model_backward and the training loop do not
+    compute the (λ/m) W[l] term or the penalty at all (backprop's own dW and the plain cost, at no
+    cost); λ > 0 adds the term to every layer, once."""
     from scratch_nn import model as model_module
+    from scratch_nn import training as training_module
 
     shapes, original = [], model_module._l2_regularization_gradient
     monkeypatch.setattr(model_module, "_l2_regularization_gradient",
                         lambda W, lambd, m: shapes.append(W.shape) or original(W, lambd, m))
+    monkeypatch.setattr(training_module, "_l2_regularization_cost", lambda *a: shapes.append("penalty") or 0.0)
     rng = np.random.default_rng(13)
     params = cases.layer_parameters(rng, [4, 3, 2, 1], np.float64)
     X, Y = cases.normal(rng, (4, 6), np.float64), cases.binary_labels(rng, (1, 6), np.float64)

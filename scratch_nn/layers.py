@@ -105,7 +105,8 @@ def _check_dZ(dZ: object, W: np.ndarray, m: int, name: str = "dZ") -> None:
 def _linear_backward(dZ: np.ndarray, A_prev: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BWD-DW, BWD-DB, BWD-DA, bare: the arrays are the caller's to have checked."""
     m = A_prev.shape[1]
-    dW = (1 / m) * matmul(dZ, A_prev.T)
+    dW = matmul(dZ, A_prev.T)
+    dW *= 1 / m  # dW = (1/m) dZ A_prev^T: the new product scaled in place, not copied into a second array
     db = (1 / m) * np.sum(dZ, axis=1, keepdims=True)
     dA_prev = matmul(W.T, dZ)
     return dA_prev, dW, db

@@ -345,6 +345,7 @@ def _update_parameters(
     alpha = parameters["W1"].dtype.type(learning_rate)  # float32 stays float32 (NEP 50)
     new = {}
     for l in range(1, len(parameters) // 2 + 1):
-        new[f"W{l}"] = parameters[f"W{l}"] - alpha * grads[f"dW{l}"]
-        new[f"b{l}"] = parameters[f"b{l}"] - alpha * grads[f"db{l}"]
+        for p in (f"W{l}", f"b{l}"):
+            step = alpha * grads[f"d{p}"]  # α dW[l], a new array ...
+            new[p] = np.subtract(parameters[p], step, out=step)  # ... overwritten by W[l] - α dW[l]
     return new

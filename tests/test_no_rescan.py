@@ -154,3 +154,23 @@ def test_the_finiteness_check_is_one_reduction_and_still_exact():
     bad[1, 2] = np.inf
     with pytest.raises(ValueError, match=r"bad contains 1 non-finite value\(s\).*index \(1, 2\)"):
         _checks.check_finite("bad", bad)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_the_blas_sum_of_a_large_array_finds_every_non_finite_entry(dtype, order, value):
+    """A large 2-D array is summed as x @ ones (the BLAS, all threads): a NaN or inf anywhere, a corner, the
+    last row or column, still makes the sum non-finite; and a float32 sum that overflows from finite entries
+    is still no error."""
+    shape = (_checks.BLAS_SUM_MIN_SIZE // 64 + 3, 67)  # above both thresholds, rows and columns not multiples of 4
+    assert shape[0] * shape[1] >= _checks.BLAS_SUM_MIN_SIZE and shape[1] >= _checks.BLAS_SUM_MIN_COLUMNS
+    x = np.asarray(np.random.default_rng(5).standard_normal(shape), dtype=dtype, order=order)
+    _checks.check_finite("x", x)
+    for index in [(0, 0), (shape[0] - 1, shape[1] - 1), (0, shape[1] - 1), (shape[0] - 1, 0), (shape[0] // 2, 33)]:
+        bad = x.copy(order=order)
+        bad[index] = value
+        where = rf"index \({index[0]}, {index[1]}\)"
+        with pytest.raises(ValueError, match=rf"bad contains 1 non-finite value\(s\).*{where}"):
+            _checks.check_finite("bad", bad)
+    _checks.check_finite("big", np.full(shape, np.finfo(dtype).max / 2, dtype=dtype, order=order))
+

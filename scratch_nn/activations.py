@@ -146,9 +146,13 @@ def relu_backward(dA: np.ndarray, Z: np.ndarray, convention: Convention = "notes
 
 
 # ---------------------------------------------------------------- ACT-LEAKY
-def _hyper(value: float, like: np.ndarray) -> np.floating:
+def _hyper(name: str, value: float, like: np.ndarray) -> np.floating:
     """A checked hyperparameter as a scalar of the operand's dtype, so that float32 stays float32 on
-    NumPy 1 and 2 alike (under NEP 50 ``float32 * np.float64(0.1)`` is float64)."""
+    NumPy 1 and 2 alike (under NEP 50 ``float32 * np.float64(0.1)`` is float64). ValueError, naming it,
+    if the value does not fit that dtype (``alpha = 1e300`` for float32 Z would become inf)."""
+    largest = float(np.finfo(like.dtype).max)
+    if abs(value) > largest:
+        raise ValueError(f"{name} = {value} does not fit {like.dtype}, Z's dtype (at most {largest:.4g})")
     return like.dtype.type(value)
 
 
@@ -159,7 +163,7 @@ def _check_slope(slope: object) -> float:
 def leaky_relu(Z: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """ACT-LEAKY: ``A = max(slope * Z, Z)`` (for 0 < slope < 1); ``(n, m)``."""
     Z = as_operand("Z", Z)
-    slope = _hyper(_check_slope(slope), Z)
+    slope = _hyper("slope", _check_slope(slope), Z)
     # slope * z only where z < 0: at z >= 0 (slope > 1 is allowed) the product could overflow unused
     return np.multiply(Z, slope, out=Z.copy(), where=~(Z >= 0))
 
@@ -172,7 +176,7 @@ def leaky_relu_backward(
     At z = 0: 1 under ``"notes"``, ``slope`` under ``"pytorch"``. Shapes ``(n, m)``.
     """
     dA, Z = _check_backward(dA, Z)
-    slope = _hyper(_check_slope(slope), Z)
+    slope = _hyper("slope", _check_slope(slope), Z)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
     return np.multiply(dA, slope, out=dA.copy(), where=~positive)  # slope * dA only where it is g'(z) dA
@@ -190,7 +194,7 @@ def elu(Z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     ``min(z, 0)`` so that large positive z cannot overflow.
     """
     Z = as_operand("Z", Z)
-    alpha = _hyper(_check_alpha(alpha), Z)
+    alpha = _hyper("alpha", _check_alpha(alpha), Z)
     return np.asarray(np.where(Z >= 0, Z, alpha * np.expm1(np.minimum(Z, Z.dtype.type(0)))))
 
 
@@ -200,7 +204,7 @@ def elu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 1.0, convention: 
     At z = 0: 1 under ``"notes"``, ``alpha`` under ``"pytorch"``. Shapes ``(n, m)``.
     """
     dA, Z = _check_backward(dA, Z)
-    alpha = _hyper(_check_alpha(alpha), Z)
+    alpha = _hyper("alpha", _check_alpha(alpha), Z)
     _check_convention(convention)
     positive = Z >= 0 if convention == "notes" else Z > 0
     with np.errstate(under="ignore"):  # dA alpha e^z only where it is g'(z) dA: elsewhere it could overflow unused

@@ -102,7 +102,7 @@ def _compute_cost_cross_entropy(AL: np.ndarray, Y: np.ndarray) -> float:
     m = AL.shape[1]
     with np.errstate(divide="ignore"):
         log_AL = np.log(np.where(Y > 0, AL, 1))  # the log is only needed where y_k > 0
-    return float(-(1 / m) * np.sum(Y * log_AL))
+    return float(-(1 / m) * np.sum(Y * log_AL)) + 0.0  # + 0.0: a perfect prediction costs 0.0, not -0.0
 
 
 def compute_cost_squared_error(AL: np.ndarray, Y: np.ndarray) -> float:

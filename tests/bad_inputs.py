@@ -493,6 +493,12 @@ def _build() -> None:
         bad(fname, "type", "str", T, hyper, match=real, **{hyper: "0.1"})
         bad(fname, "type", "None", T, hyper, match=real, **{hyper: None})
         bad(fname, "type", "1-element-array", T, hyper, match=real, **{hyper: np.array([0.1])})
+    for act in ACTIVATIONS:  # a hyperparameter beyond float32's range would be cast to inf
+        Z32, dA32 = Z.astype(f32), dA.astype(f32)
+        for fname, arrays in ((act.name, {"Z": Z32}), (act.backward, {"dA": dA32, "Z": Z32})):
+            for hyper in act.defaults:
+                bad(fname, "degenerate", "beyond-float32", V, hyper, match=f"{hyper} = 1e\\+300 does not fit float32",
+                    **arrays, **{hyper: 1e300})
     for fname in (*(act.backward for act in ACTIVATIONS if not act.column_wise), "activation_backward"):
         bad(fname, "shape", "dA-row-broadcasts", V, "dA", dA=dA[:1])
         bad(fname, "shape", "dA-transposed", V, "dA", dA=dA.T)

@@ -48,11 +48,23 @@ def test_the_timed_train_iterations_are_the_scratch_step():
         np.testing.assert_array_equal(trained[key], stepped[key])
 
 
+def test_the_timed_bare_step_is_the_scratch_step():
+    """The bare step is the public one without its checks: bit-identical parameters, cost and caches."""
+    X, Y, _labels, params = bench._problem([8, 6, 5, 4], 11, np.float32)
+    new, cost, caches = bench.scratch_step(X, Y, params)
+    bare_new, bare_cost, bare_caches = bench.bare_step(X, Y, params)
+    assert bare_cost == cost and len(bare_caches) == len(caches) == 3
+    for key in params:
+        np.testing.assert_array_equal(bare_new[key], new[key])
+        assert bare_new[key].dtype == np.float32
+
+
 def test_table_of_one_case():
     row = bench.bench_case("digits", "float64", repeats=1, min_time=0.0, peak=1e10)  # no peak matmul here
-    assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0 and row.train_ms > 0
+    assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0 and row.train_ms > 0 and row.bare_ms > 0
+    assert row.checks_percent == pytest.approx(100 * (row.scratch_ms - row.bare_ms) / row.scratch_ms)
     text = bench.format_rows([row])
-    assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text and "train/GEMM" in text
+    assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text and "bare/GEMM" in text and "train/GEMM" in text
 
 
 @pytest.mark.benchmark

@@ -156,6 +156,7 @@ def test_cross_entropy_of_a_softmax_column_that_underflowed(dtype):
     theirs = nn.CrossEntropyLoss()(torch.tensor(Z.T, dtype=torch_dtype), torch.tensor([0, 1])).item()
     with np.errstate(all="raise"):
         assert nn_.compute_cost_cross_entropy(AL, Y) == theirs == 0.0
+        assert math.copysign(1.0, nn_.compute_cost_cross_entropy(AL, Y)) == 1.0  # 0.0, not -(1/m) * 0 = -0.0
         assert nn_.compute_cost_cross_entropy(AL, Y[::-1].copy()) == math.inf
 
 

@@ -11,6 +11,9 @@ For each case (layer sizes, m) and dtype, in one process, interleaved A B C D A 
   notes' backward, also computes ``dA[0] = W[1]^T dZ[1]``: the two do the same work;
 * **GEMM-only**: just the step's matrix products, with NumPy's BLAS: per layer
   ``W A_prev`` (forward), ``dZ A_prev^T`` and ``W^T dZ`` (backward);
+* **bare**: the same step on the bare equations that the four public calls run after their checks
+  (``_model_forward``, ``_model_cost``, ``_model_backward``, ``_update_parameters``): the difference
+  scratch - bare is what validation costs;
 * **train**: one iteration of ``train`` (GD-LOOP), the same step inside the library's loop, which
   checks X, Y and the parameters once per call and runs its iterations on the bare equations
   (timed as ``train(..., TRAIN_ITERATIONS)`` divided by ``TRAIN_ITERATIONS``). The scratch step
@@ -19,7 +22,8 @@ For each case (layer sizes, m) and dtype, in one process, interleaved A B C D A 
 Timing is in interleaved blocks with rests (see :func:`_interleaved`): the two libraries'
 thread pools otherwise slow each other down.
 
-Reported: median times, scratch/torch, step/GEMM-only, train's iteration over GEMM-only
+Reported: median times, scratch/torch, step/GEMM-only, bare/GEMM-only, the checks' share of the step
+(``checks %`` = (scratch - bare) / scratch), train's iteration over GEMM-only
 ("train/GEMM"), the step's FLOP rate as a percentage of a large square matmul's rate on this
 machine ("% of peak"), and the peak memory allocated during one scratch step (``tracemalloc``,
 which sees NumPy's buffers) over the size of the caches the notes require (every A[l-1] and Z[l]).
@@ -59,6 +63,9 @@ class BenchRow:
     ratio: float  # scratch / torch
     gemm_ms: float
     step_over_gemm: float
+    bare_ms: float  # the same step without the checks (the bare equations)
+    bare_over_gemm: float
+    checks_percent: float  # 100 (scratch - bare) / scratch
     train_ms: float  # one iteration of train(), its checks once per call spread over TRAIN_ITERATIONS
     train_over_gemm: float
     percent_of_peak: float
@@ -86,6 +93,18 @@ def scratch_step(X: np.ndarray, Y: np.ndarray, params: dict, alpha: float = 0.01
     cost = scratch_nn.model_cost(AL, Y, "softmax")
     grads = scratch_nn.model_backward(AL, Y, caches, hidden_activation="relu", output_activation="softmax")
     return scratch_nn.update_parameters(params, grads, alpha), cost, caches
+
+
+def bare_step(X: np.ndarray, Y: np.ndarray, params: dict, alpha: float = 0.01) -> tuple[dict, float, list]:
+    """:func:`scratch_step` on the bare equations: what the four public calls run once their checks passed."""
+    from scratch_nn.losses import _model_cost
+    from scratch_nn.model import _model_backward, _model_forward, _update_parameters
+
+    g = ["relu"] * (len(params) // 2 - 1) + ["softmax"]
+    AL, caches = _model_forward(X, params, g)
+    cost = _model_cost(AL, Y, "softmax")
+    grads = _model_backward(AL, Y, caches, g)
+    return _update_parameters(params, grads, alpha), cost, caches
 
 
 #: iterations per timed train() call (its once-per-call checks are spread over them)
@@ -218,8 +237,9 @@ def bench_case(
     X, Y, labels, params = _problem(dims, m, np_dtype)
     torch_step = torch_step_factory(X, labels, params, torch_dtype)
     gemm = gemm_only_factory(X, params)
-    funcs = [lambda: scratch_step(X, Y, params), torch_step, gemm, train_factory(X, Y, params)]
-    t_scratch, t_torch, t_gemm, t_train = _interleaved(funcs, repeats, min_time)
+    funcs = [lambda: scratch_step(X, Y, params), torch_step, gemm, lambda: bare_step(X, Y, params),
+             train_factory(X, Y, params)]  # fmt: skip
+    t_scratch, t_torch, t_gemm, t_bare, t_train = _interleaved(funcs, repeats, min_time)
     t_train /= TRAIN_ITERATIONS
     peak = peak or matmul_peak(np_dtype)
     peak_bytes, cache_bytes = peak_memory(X, Y, params)
@@ -231,6 +251,9 @@ def bench_case(
         ratio=t_scratch / t_torch,
         gemm_ms=1e3 * t_gemm,
         step_over_gemm=t_scratch / t_gemm,
+        bare_ms=1e3 * t_bare,
+        bare_over_gemm=t_bare / t_gemm,
+        checks_percent=100 * (t_scratch - t_bare) / t_scratch,
         train_ms=1e3 * t_train,
         train_over_gemm=t_train / t_gemm,
         percent_of_peak=100 * step_flops(dims, m) / t_scratch / peak,
@@ -298,10 +321,12 @@ def bench_extras(name: str, dtype_name: str, repeats: int = 7, min_time: float =
 
 
 def format_rows(rows: Sequence[BenchRow]) -> str:
-    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "train/GEMM",
+    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "bare/GEMM",
+            "checks %", "train/GEMM",
             "% of peak", "peak MB", "cache MB", "peak/cache"]  # fmt: skip
     cells = [[r.case, r.dtype, f"{r.scratch_ms:.2f}", f"{r.torch_ms:.2f}", f"{r.ratio:.2f}", f"{r.gemm_ms:.2f}",
-              f"{r.step_over_gemm:.2f}", f"{r.train_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}",
+              f"{r.step_over_gemm:.2f}", f"{r.bare_over_gemm:.2f}",
+              f"{r.checks_percent:.0f}", f"{r.train_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}",
               f"{r.cache_mb:.1f}", f"{r.memory_ratio:.2f}"] for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
 

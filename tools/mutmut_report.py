@@ -16,7 +16,8 @@ and ``<file>.py.meta`` (each mutant's exit code). This script:
   table of argued survivors.
 
 Usage: ``python tools/mutmut_report.py [--mutants DIR] [--markdown] [--list]``. Exit status 1
-when any survivor is unexplained, so the table cannot silently go stale.
+when any survivor is unexplained, or any argued entry matches no survivor (the code moved, or a test
+now kills that mutant), so the table cannot silently go stale.
 
 Why a script and not ``mutmut results``: mutmut lists survivors by name, and the names
 (``x_relu__mutmut_7``) change whenever the code moves; the argued reasons are keyed by what a
@@ -281,7 +282,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for m in unexplained:
             print(f"{m.module}.{m.function}: {m.change}")
-    return 1 if unexplained else 0
+    stale = stale_equivalents(mutants, load_equivalents())
+    for function, change in stale:
+        print(f"stale entry in {EQUIVALENT.name} (no surviving mutant makes this change): {function}: {change}")
+    return 1 if unexplained or stale else 0
+
+
+def stale_equivalents(mutants: list[Mutant], equivalents: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
+    """The argued changes that no survivor makes any more: the code moved, or a test now kills the mutant.
+    A reason that argues nothing is a stale claim in the README's table, so it is an error too."""
+    argued = {(f"{m.module.removeprefix('scratch_nn.')}.{m.function}", m.change) for m in mutants if m.kind == "argued"}
+    return sorted(key for key in equivalents if key not in argued)
 
 
 if __name__ == "__main__":

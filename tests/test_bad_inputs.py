@@ -193,3 +193,16 @@ def test_bool_is_not_a_number_for_any_hyperparameter() -> None:
         for h in right.hyper:
             args, kwargs = right.bound(**{h: True})
             assert_rejected(right.func, args, kwargs, TypeError, (h,))
+
+
+def test_the_readme_counts_the_table_as_it_is() -> None:
+    """The README's figures for the table are this table's (a stale count is a bug)."""
+    import re
+    from pathlib import Path
+
+    from .bad_inputs import CASES, RIGHT
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"`scratch_nn` \((\d+) of them\) and (\d+) wrong ones", text)
+    assert found, "the README no longer states the table's size"
+    assert (int(found[1]), int(found[2])) == (len(RIGHT), len(CASES))

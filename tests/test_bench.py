@@ -59,9 +59,30 @@ def test_the_timed_bare_step_is_the_scratch_step():
         assert bare_new[key].dtype == np.float32
 
 
+def test_the_timed_torch_products_are_the_numpy_products():
+    """torch's GEMM-only does the step's products in the rows layout: 3 per layer, the step's FLOPs."""
+    dims, m = [8, 6, 5, 4], 11
+    X, _Y, _labels, params = bench._problem(dims, m, np.float64)
+    flops = []
+    real_matmul = torch.Tensor.__matmul__
+
+    def spy(a, b):
+        flops.append(2 * a.shape[0] * a.shape[1] * b.shape[1])
+        return real_matmul(a, b)
+
+    products = bench.torch_gemm_only_factory(X, params, torch.float64)
+    torch.Tensor.__matmul__ = spy
+    try:
+        products()
+    finally:
+        torch.Tensor.__matmul__ = real_matmul
+    assert len(flops) == 3 * (len(dims) - 1) and sum(flops) == bench.step_flops(dims, m)
+
+
 def test_table_of_one_case():
     row = bench.bench_case("digits", "float64", repeats=1, min_time=0.0, peak=1e10)  # no peak matmul here
     assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0 and row.train_ms > 0 and row.bare_ms > 0
+    assert row.torch_gemm_ms > 0 and row.gemm_ratio == pytest.approx(row.gemm_ms / row.torch_gemm_ms)
     assert row.checks_percent == pytest.approx(100 * (row.scratch_ms - row.bare_ms) / row.scratch_ms)
     text = bench.format_rows([row])
     assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text and "bare/GEMM" in text and "train/GEMM" in text

@@ -11,6 +11,10 @@ For each case (layer sizes, m) and dtype, in one process, interleaved A B C D A 
   notes' backward, also computes ``dA[0] = W[1]^T dZ[1]``: the two do the same work;
 * **GEMM-only**: just the step's matrix products, with NumPy's BLAS: per layer
   ``W A_prev`` (forward), ``dZ A_prev^T`` and ``W^T dZ`` (backward);
+* **torch GEMM-only**: the same products with ``torch.mm`` on tensors of the same shapes (rows layout,
+  so each product is the transpose of NumPy's, as in the torch step): ``scratch/torch`` is read beside
+  ``GEMM numpy/torch``, the ratio of the two libraries' GEMM-only times, which is the part of the ratio
+  that their BLAS decide;
 * **bare**: the same step on the bare equations that the four public calls run after their checks
   (``_model_forward``, ``_model_cost``, ``_model_backward``, ``_update_parameters``): the difference
   scratch - bare is what validation costs;
@@ -62,6 +66,8 @@ class BenchRow:
     torch_ms: float
     ratio: float  # scratch / torch
     gemm_ms: float
+    torch_gemm_ms: float
+    gemm_ratio: float  # NumPy's GEMM-only / torch's GEMM-only
     step_over_gemm: float
     bare_ms: float  # the same step without the checks (the bare equations)
     bare_over_gemm: float
@@ -167,6 +173,27 @@ def gemm_only_factory(X: np.ndarray, params: dict) -> Callable[[], None]:
     return products
 
 
+def torch_gemm_only_factory(X: np.ndarray, params: dict, dtype: torch.dtype) -> Callable[[], None]:
+    """The step's matrix products in PyTorch (rows layout: ``A_prev W^T``, ``dZ^T A_prev``, ``dZ W``)."""
+    from .layout import to_rows
+
+    L = len(params) // 2
+    Ws = [torch.as_tensor(params[f"W{l}"]).to(dtype) for l in range(1, L + 1)]
+    As = [to_rows(X, "cpu", dtype)]
+    for W in Ws[:-1]:
+        As.append(torch.relu(As[-1] @ W.T))
+    dZs = [torch.ones((X.shape[1], W.shape[0]), dtype=dtype) for W in Ws]
+
+    def products() -> None:
+        with torch.no_grad():
+            for W, A_prev, dZ in zip(Ws, As, dZs, strict=True):
+                A_prev @ W.T
+                dZ.T @ A_prev
+                dZ @ W
+
+    return products
+
+
 def step_flops(dims: list[int], m: int) -> float:
     """3 products of 2·n[l]·n[l-1]·m flops per layer."""
     return float(sum(3 * 2 * dims[l] * dims[l - 1] * m for l in range(1, len(dims))))
@@ -238,8 +265,8 @@ def bench_case(
     torch_step = torch_step_factory(X, labels, params, torch_dtype)
     gemm = gemm_only_factory(X, params)
     funcs = [lambda: scratch_step(X, Y, params), torch_step, gemm, lambda: bare_step(X, Y, params),
-             train_factory(X, Y, params)]  # fmt: skip
-    t_scratch, t_torch, t_gemm, t_bare, t_train = _interleaved(funcs, repeats, min_time)
+             train_factory(X, Y, params), torch_gemm_only_factory(X, params, torch_dtype)]  # fmt: skip
+    t_scratch, t_torch, t_gemm, t_bare, t_train, t_torch_gemm = _interleaved(funcs, repeats, min_time)
     t_train /= TRAIN_ITERATIONS
     peak = peak or matmul_peak(np_dtype)
     peak_bytes, cache_bytes = peak_memory(X, Y, params)
@@ -250,6 +277,8 @@ def bench_case(
         torch_ms=1e3 * t_torch,
         ratio=t_scratch / t_torch,
         gemm_ms=1e3 * t_gemm,
+        torch_gemm_ms=1e3 * t_torch_gemm,
+        gemm_ratio=t_gemm / t_torch_gemm,
         step_over_gemm=t_scratch / t_gemm,
         bare_ms=1e3 * t_bare,
         bare_over_gemm=t_bare / t_gemm,
@@ -321,11 +350,10 @@ def bench_extras(name: str, dtype_name: str, repeats: int = 7, min_time: float =
 
 
 def format_rows(rows: Sequence[BenchRow]) -> str:
-    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "step/GEMM", "bare/GEMM",
-            "checks %", "train/GEMM",
-            "% of peak", "peak MB", "cache MB", "peak/cache"]  # fmt: skip
+    head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "GEMM numpy/torch", "step/GEMM",
+            "bare/GEMM", "checks %", "train/GEMM", "% of peak", "peak MB", "cache MB", "peak/cache"]  # fmt: skip
     cells = [[r.case, r.dtype, f"{r.scratch_ms:.2f}", f"{r.torch_ms:.2f}", f"{r.ratio:.2f}", f"{r.gemm_ms:.2f}",
-              f"{r.step_over_gemm:.2f}", f"{r.bare_over_gemm:.2f}",
+              f"{r.gemm_ratio:.2f}", f"{r.step_over_gemm:.2f}", f"{r.bare_over_gemm:.2f}",
               f"{r.checks_percent:.0f}", f"{r.train_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}",
               f"{r.cache_mb:.1f}", f"{r.memory_ratio:.2f}"] for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]

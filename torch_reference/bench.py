@@ -39,6 +39,7 @@ import argparse
 import gc
 import json
 import os
+import platform
 import statistics
 import sys
 import time
@@ -366,7 +367,10 @@ def format_rows(rows: Sequence[BenchRow]) -> str:
 
 def environment() -> dict[str, object]:
     return {
+        "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
         "torch_threads": torch.get_num_threads(),
         "numpy": np.__version__,
         "torch": torch.__version__,
@@ -374,12 +378,35 @@ def environment() -> dict[str, object]:
     }
 
 
-def _blas_name() -> str:
+def _cpu_name() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
     try:
-        config = np.show_config(mode="dicts")
-        return str(config["Build Dependencies"]["blas"]["name"])
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _blas_name() -> str:
+    """NumPy's BLAS: its name and version, and the kernel it chose at run time (threadpoolctl, if installed:
+    OpenBLAS's DYNAMIC_ARCH picks e.g. SkylakeX on this CPU, which decides the GEMM-only times)."""
+    try:
+        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = f"{config['name']} {config.get('version', '')}".strip()
     except Exception:
-        return "unknown"
+        name = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        kernels = {i.get("architecture") for i in threadpool_info() if i.get("user_api") == "blas"} - {None}
+        if kernels:
+            name += f" ({', '.join(sorted(kernels))} kernel)"
+    except ImportError:
+        pass
+    return name
 
 
 def main(argv: Sequence[str] | None = None) -> int:

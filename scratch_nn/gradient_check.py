@@ -43,8 +43,8 @@ from ._checks import (
     check_real,
     check_same_dtype,
 )
-from .losses import _model_cost, model_cost
-from .model import _model_backward, _model_forward, check_xy, layer_activations, model_forward
+from .losses import _model_cost
+from .model import _model_backward, _model_forward, check_xy, layer_activations
 
 #: the step ε of the centered differences (see the module docstring for why not the course's 1e-7)
 EPSILON = 1e-5
@@ -181,23 +181,12 @@ def relative_difference(grad: np.ndarray, gradapprox: np.ndarray) -> float:
     return float(numerator / denominator) if denominator > 0 else 0.0
 
 
-def model_cost_function(
-    X: np.ndarray, Y: np.ndarray, activations: Sequence[str]
-) -> Callable[[Mapping[str, np.ndarray]], float]:
-    """``parameters -> J``: forward (FWD-L) then the cost paired with the output activation."""
-
-    def J(parameters: Mapping[str, np.ndarray]) -> float:
-        AL, _caches = model_forward(X, parameters, activations=activations)
-        return model_cost(AL, Y, activations[-1])
-
-    return J
-
-
 def _checked_model_cost_function(
     X: np.ndarray, Y: np.ndarray, activations: Sequence[str]
 ) -> Callable[[Mapping[str, np.ndarray]], float]:
-    """:func:`model_cost_function` on X, Y (in X's dtype) and names that the caller has checked: every
-    perturbed ``J(θ ± ε e_i)`` runs the bare forward pass and cost, without re-scanning X."""
+    """``parameters -> J``: the forward pass (FWD-L) then the cost paired with the output activation, on X,
+    Y (in X's dtype) and names that the caller has checked: every perturbed ``J(θ ± ε e_i)`` runs the bare
+    forward pass and cost, without re-scanning X."""
 
     def J(parameters: Mapping[str, np.ndarray]) -> float:
         AL, _caches = _model_forward(X, parameters, activations)

@@ -725,8 +725,13 @@ def _build() -> None:
         caches=[((X.astype(f32), W, b), caches[0][1]), caches[1]])
     bad("model_backward", "shape", "cache-b-broadcasts", V, "caches",
         caches=[((X, W, b[:1]), caches[0][1]), caches[1]])
-    bad("model_backward", "shape", "AL-transposed", V, "AL", AL=AL.T)
-    bad("model_backward", "mixed", "AL-float32", T, "AL", AL=AL.astype(f32))
+    bad("model_backward", "shape", "AL-transposed", V, "AL", AL=AL.T, match=r"AL has shape \(5, 1\)")
+    bad("model_backward", "mixed", "AL-float32", T, "AL", AL=AL.astype(f32),
+        match=r"AL is float32, caches\[0\]'s W is float64")
+    (A1, W2, b2), Z2 = caches[1]  # layer 2 consistently float32 within itself, layer 1 float64
+    layer2_f32 = ((A1.astype(f32), W2.astype(f32), b2.astype(f32)), Z2.astype(f32))
+    bad("model_backward", "mixed", "caches[1]-all-float32", T, "caches", caches=[caches[0], layer2_f32],
+        match=r"caches\[1\]'s W is float32, caches\[0\]'s W is float64")
     bad("model_backward", "nan-array", "AL-nan", V, "AL", AL=perturb(AL, "nan"))
     bad("model_backward", "degenerate", "Y-2", V, "Y", Y=Y * 2)
     bad("model_backward", "shape", "Y-broadcasts", V, "Y", Y=Y[:, :1])
@@ -735,12 +740,22 @@ def _build() -> None:
     AL_dropout, caches_dropout = nn.model_forward(X, P, keep_prob=0.8, rng=np.random.default_rng(12))
     bad("model_backward", "degenerate", "masks-without-keep_prob", V, "keep_prob", AL=AL_dropout,
         caches=caches_dropout, match="the caches hold dropout masks")
+    (lin1, Z1, D1), cache2 = caches_dropout
+    for what, D_bad, exc, says in (("broadcasts", D1[:, :1], V, r"D has shape \(4, 1\) but dA has \(4, 5\)"),
+                                   ("float32", D1.astype(f32), T, "D has dtype float32 but dA is float64"),
+                                   ("not-0-or-1", 2 * D1, V, "D")):
+        bad("model_backward", "shape" if exc is V else "mixed", f"dropout-mask-{what}", exc, "D", AL=AL_dropout,
+            caches=[(lin1, Z1, D_bad), cache2], keep_prob=0.8, match=says)
+    X32, P32 = X.astype(f32), {k: v.astype(f32) for k, v in P.items()}
+    AL32_dropout, caches32_dropout = nn.model_forward(X32, P32, keep_prob=0.8, rng=np.random.default_rng(12))
+    bad("model_backward", "degenerate", "keep_prob-below-float32-eps", V, "keep_prob", AL=AL32_dropout,
+        Y=Y.astype(f32), caches=caches32_dropout, keep_prob=1e-10, match="below float32's machine epsilon")
     bad("model_backward", "degenerate", "lambd-negative", V, "lambd", lambd=-1.0, match="lambd must be")
     bad("model_backward", "nan-hyper", "lambd-nan", V, "lambd", lambd=np.nan)
     bad("model_backward", "bool", "lambd-True", T, "lambd", lambd=True)
     bad("model_backward", "type", "lambd-str", T, "lambd", lambd="0.1")
     bad("model_backward", "type", "return_dZ-str", T, "return_dZ", return_dZ="yes",
-        match="return_dZ must be True or False")
+        match="return_dZ must be True or False, got str")
     bad("model_backward", "name", "convention", V, "convention", convention="tf")
     bad("model_backward", "name", "convention-one-layer", V, "convention", AL=caches[0][1][:1],
         caches=[((X, W[:1], b[:1]), caches[0][1][:1])], convention="tf")

@@ -226,3 +226,13 @@ def test_the_piece_not_taken_never_overflows():
         np.testing.assert_array_equal(nn_.elu_backward(dA, Z, alpha=2.0), [[1e308, 1e308, np.exp(-1.0)]])
         np.testing.assert_array_equal(nn_.elu_backward(dA, Z), [[1e308, 1e308, 0.5 * np.exp(-1.0)]])
         np.testing.assert_array_equal(nn_.elu(Z, alpha=1.5e308), [[1e308, 1.0, 1.5e308 * np.expm1(-1.0)]])
+
+
+def test_softmax_of_one_class_is_one_and_passes_no_gradient(dtype):
+    """n = 1 class: every column's softmax is exactly 1, whatever Z, so dZ = a (dA - a dA) is exactly 0."""
+    np_dtype = DTYPES[dtype][0]
+    Z = np.array([[-3.0, 0.0, 2.5, 40.0]], np_dtype)
+    dA = np.array([[0.3, -0.2, 0.1, 0.5]], np_dtype)
+    assert nn_.softmax(Z).tolist() == [[1.0] * 4]
+    dZ = nn_.softmax_backward(dA, Z)
+    assert dZ.dtype == np_dtype and dZ.tolist() == [[0.0] * 4]

@@ -48,3 +48,17 @@ def test_assert_caught_refuses_the_reference_and_a_failing_control():
     with pytest.raises(AssertionError):
         assert_caught("ACT-RELU", wrong, "ReLU shifted by 1", control=wrong)
     assert_caught("ACT-RELU", wrong, "ReLU shifted by 1", control={"relu": nn_.relu})
+
+
+def test_a_shape_message_has_a_hint_only_when_given():
+    """check_shape's message: the name, the shape, the expected shape, and the reason in parentheses only if
+    there is one (no empty "()" and no stray words otherwise)."""
+    from scratch_nn._checks import check_shape
+
+    with pytest.raises(ValueError) as plain:
+        check_shape("b", np.zeros((3,)), (3, 1))
+    assert str(plain.value) == "b has shape (3,), expected (3, 1)"
+    with pytest.raises(ValueError) as hinted:
+        check_shape("b", np.zeros((3,)), (3, 1), "b[l] is a column")
+    assert str(hinted.value) == "b has shape (3,), expected (3, 1) (b[l] is a column)"
+    check_shape("b", np.zeros((3, 1)), (3, 1))  # the right shape passes, with or without a reason

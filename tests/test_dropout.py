@@ -335,3 +335,12 @@ MUTANTS = [
 
 
 test_planted_bug_is_caught = planted_bugs_test(MUTANTS)
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64])
+def test_keep_prob_down_to_the_dtypes_epsilon_is_allowed(np_dtype):
+    """The smallest keep_prob allowed is the dtype's machine epsilon itself; just below it is an error."""
+    eps = float(np.finfo(np_dtype).eps)
+    assert nn_.check_keep_prob(eps, np_dtype) == eps
+    with pytest.raises(ValueError, match=f"is below {np.dtype(np_dtype)}'s machine epsilon"):
+        nn_.check_keep_prob(eps * (1 - 2**-10), np_dtype)

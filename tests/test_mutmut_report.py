@@ -85,3 +85,30 @@ def test_an_argued_entry_that_no_survivor_makes_is_stale(mutants: Path) -> None:
 def test_every_argued_entry_of_the_project_has_its_fields() -> None:
     entries = report.load_equivalents()
     assert entries and all(f.count(".") >= 1 and change and reason for (f, change), reason in entries.items())
+
+
+def test_anything_inside_a_helpers_wording_argument_is_message_only(tmp_path: Path) -> None:
+    """check_rng's second argument only words its message: a mutant choosing the other wording, or None, is
+    message-only; the first argument (what is checked) is not."""
+    source = textwrap.dedent(
+        """
+        def x_g__mutmut_orig(rng, dropout):
+            check_rng(rng, 'keep_prob < 1' if dropout else 'model_forward')
+
+        def x_g__mutmut_1(rng, dropout):
+            check_rng(rng, 'keep_prob < 1' if dropout and False else 'model_forward')
+
+        def x_g__mutmut_2(rng, dropout):
+            check_rng(rng, None)
+
+        def x_g__mutmut_3(rng, dropout):
+            check_rng(None, 'keep_prob < 1' if dropout else 'model_forward')
+        """
+    )
+    folder = tmp_path / "mutants" / "scratch_nn"
+    folder.mkdir(parents=True)
+    (folder / "mod.py").write_text(source, encoding="utf-8")
+    codes = {f"scratch_nn.mod.x_g__mutmut_{n}": 0 for n in (1, 2, 3)}
+    (folder / "mod.py.meta").write_text(json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
+    kinds = [m.kind for m in report.read_mutants(tmp_path / "mutants", {})]
+    assert kinds == ["message-only", "message-only", "unexplained"]

@@ -149,13 +149,15 @@ def _same(xs: list[ast.AST], ys: list[ast.AST]) -> bool:
 
 def _wording(a: ast.AST, b: ast.AST, parents: tuple[ast.AST, ...]) -> bool:
     """This one difference changes only the wording of an error message: a string literal in what a
-    ``raise`` builds changed into another string (mutmut's ``"XX...XX"`` and case changes); or the
-    wording argument of a check helper changed, replaced by None or left out. A raised message
+    ``raise`` builds changed into another string (mutmut's ``"XX...XX"`` and case changes); or anything
+    in the wording argument of a check helper changed (a literal, which of two wordings an ``if`` picks),
+    that argument replaced by None or left out. A raised message
     replaced by None is not wording: it no longer names the argument, which the table asserts."""
     if isinstance(a, ast.Constant) and isinstance(a.value, str):
         if any(isinstance(p, ast.Raise) for p in parents) and isinstance(b, ast.Constant) and isinstance(b.value, str):
             return True
-        return any(isinstance(p, ast.Call) and _message_argument(p, a) for p in parents)
+    if any(isinstance(p, ast.Call) and _message_argument(p, a) for p in parents):
+        return True  # anything inside a helper's wording argument (which of two wordings, or None) only words
     return isinstance(a, ast.Call) and isinstance(b, ast.Call) and _message_call_without(a, b)
 
 

@@ -1506,7 +1506,32 @@ def _build_core_modules() -> None:
     bad("one_hot", "0-d/empty", "empty-float-labels", T, "labels", labels=np.array([]), match="integers")
     bad("one_hot", "degenerate", "num_classes-0", V, "num_classes", num_classes=0, match="out of range")
 
+def _build_checks_messages() -> None:
+    """Cases found by mutmut's survivors in _checks.py and model.check_x: what a label, parameter or X
+    message must report (the wrong value's type, the one bad label, the empty layer, the expected b shape,
+    both dtypes of a mixed pair)."""
+    d = _data(np.float64)
+    X, P, Y = d["X"], d["P"], d["Y"]
+    T, V = TypeError, ValueError
+    one_bad = Y.copy()
+    one_bad[0, 3] = 2.0  # one label outside {0, 1}, after valid ones: the message quotes it
+    bad("compute_cost", "degenerate", "Y-one-label-2", V, "Y", Y=one_bad, match=r"found 2\.0$")
+    bad("compute_cost", "list", "Y-list-named", T, "Y", Y=Y.tolist(), match="Y must be a numpy.ndarray, got list$")
+    bad("model_forward", "container", "parameters-list-named", T, "parameters", parameters=list(P.values()),
+        match=r"parameters must be a dict W1, b1, \.\.\., got list$")
+    bad("model_forward", "container", "parameters-int-key-named", T, "parameters",
+        parameters={1: P["W1"], "b1": P["b1"], "W2": P["W2"], "b2": P["b2"]}, match="got int key 1$")
+    empty = {"W1": np.zeros((0, 3)), "b1": np.zeros((0, 1)), "W2": np.zeros((1, 0)), "b2": np.zeros((1, 1))}
+    bad("model_forward", "0-d/empty", "parameters-empty-layer", V, "W1", parameters=empty,
+        match=r"^W1 has shape \(0, 3\): every layer has at least one unit and one input$")
+    bad("model_forward", "shape", "b1-row-named", V, "b1", parameters={**P, "b1": P["b1"].T},
+        match=r"b1 is a column \(n\[1\], 1\) = \(4, 1\)$")
+    bad("model_forward", "mixed", "X-float32-named", T, "X", X=X.astype(np.float32),
+        match="X is float32, W1 is float64")
+
+
 _build()
 _build_batchnorm_optimizers()
 _build_gradient_check_logistic_metrics()
 _build_core_modules()
+_build_checks_messages()

@@ -95,15 +95,14 @@ def check_real(
     x: object,
     *,
     positive: bool = False,
-    nonnegative: bool = False,
     what: str = "",
 ) -> float:
     """Return a hyperparameter as a Python float, or raise.
 
     TypeError unless ``x`` is a real number (Python int/float, NumPy integer/floating scalar, or a
     0-d float/integer array); ``bool`` is not a number here. ValueError if it is NaN or infinite, or
-    not ``> 0`` (``positive``) / ``>= 0`` (``nonnegative``). A Python float, because under NumPy 2
-    (NEP 50) ``float32_array * np.float64(0.1)`` is float64, while ``* 0.1`` stays float32.
+    not ``> 0`` (``positive``); each caller checks any other range itself. A Python float, because
+    under NumPy 2 (NEP 50) ``float32_array * np.float64(0.1)`` is float64, while ``* 0.1`` stays float32.
     """
     why = f" ({what})" if what else ""
     value = as_real(name, x, what)
@@ -111,12 +110,10 @@ def check_real(
         raise ValueError(f"{name} must be a finite number{why}, got {value}")
     if positive and not value > 0:
         raise ValueError(f"{name} must be > 0{why}, got {value}")
-    if nonnegative and not value >= 0:
-        raise ValueError(f"{name} must be >= 0{why}, got {value}")
     return value
 
 
-def check_count(name: str, n: object, minimum: int = 1, what: str = "") -> int:
+def check_count(name: str, n: object, minimum: int, what: str = "") -> int:
     """Return a count (a layer width, an iteration count, m, ...) as a Python int, or raise.
 
     TypeError unless ``n`` is a Python or NumPy integer (``bool`` is not a count, nor is ``3.0``);

@@ -62,3 +62,41 @@ def test_a_shape_message_has_a_hint_only_when_given():
         check_shape("b", np.zeros((3,)), (3, 1), "b[l] is a column")
     assert str(hinted.value) == "b has shape (3,), expected (3, 1) (b[l] is a column)"
     check_shape("b", np.zeros((3, 1)), (3, 1))  # the right shape passes, with or without a reason
+
+
+def test_real_and_count_messages_word_a_reason_only_when_given():
+    """check_real and check_count: the exact messages, with the reason in parentheses only if one is given
+    (mutmut: their defaults and the hint's branch were untested), and a wrong count's own type named."""
+    from scratch_nn._checks import check_count, check_real
+
+    cases = [
+        (lambda: check_real("alpha", float("nan")), ValueError, "alpha must be a finite number, got nan"),
+        (lambda: check_real("alpha", float("inf"), what="the ELU alpha"), ValueError,
+         "alpha must be a finite number (the ELU alpha), got inf"),
+        (lambda: check_real("alpha", -1.0, positive=True), ValueError, "alpha must be > 0, got -1.0"),
+        (lambda: check_count("n", 0, 1), ValueError, "n must be an integer >= 1, got 0"),
+        (lambda: check_count("n", 0, 1, "the number of bits"), ValueError,
+         "n must be an integer >= 1 (the number of bits), got 0"),
+        (lambda: check_count("n", 2.5, 1), TypeError, "n must be an integer >= 1, got float 2.5"),
+    ]  # fmt: skip
+    for call, exc, message in cases:
+        with pytest.raises(exc) as caught:
+            call()
+        assert str(caught.value) == message
+    assert check_real("alpha", 0.0) == 0.0 and check_real("alpha", -2) == -2.0  # no range unless asked
+    assert check_count("n", 1, 1) == 1 and check_count("n", 0, 0) == 0
+
+
+def test_activation_names_are_checked_where_they_are_used():
+    """An unknown name says which argument held it; an L = 1 network has no hidden layer, so its
+    hidden_activation is not read (nor checked); activations as a bare string names its type."""
+    from scratch_nn.activations import check_activation
+
+    with pytest.raises(ValueError) as caught:
+        check_activation("gelu")
+    assert str(caught.value).startswith("unknown activation 'gelu' (activation); expected one of [")
+    assert nn_.layer_activations(1, hidden_activation="unused", output_activation="softmax") == ["softmax"]
+    with pytest.raises(ValueError, match=r"\(hidden_activation\)"):
+        nn_.layer_activations(2, hidden_activation="unused", output_activation="softmax")
+    with pytest.raises(TypeError, match=r"got str 'relu'$"):
+        nn_.layer_activations(3, activations="relu")

@@ -174,3 +174,16 @@ def test_the_blas_sum_of_a_large_array_finds_every_non_finite_entry(dtype, order
             _checks.check_finite("bad", bad)
     _checks.check_finite("big", np.full(shape, np.finfo(dtype).max / 2, dtype=dtype, order=order))
 
+
+
+@pytest.mark.parametrize("shape", [(20000,), (20, 30, 40), (130, 130)])
+def test_the_finiteness_check_takes_any_shape(shape):
+    """1-D and 3-D arrays (summed by np.add.reduce) and large 2-D ones (by the BLAS) alike: finite passes,
+    one NaN is found and named by its index."""
+    x = np.random.default_rng(6).standard_normal(shape)
+    _checks.check_finite("x", x)
+    index = tuple(n - 2 for n in shape)
+    x[index] = np.nan
+    where = rf"first at index \({', '.join(map(str, index))},?\)"
+    with pytest.raises(ValueError, match=rf"x contains 1 non-finite value\(s\) \(NaN or inf\), {where}"):
+        _checks.check_finite("x", x)

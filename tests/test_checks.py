@@ -100,3 +100,29 @@ def test_activation_names_are_checked_where_they_are_used():
         nn_.layer_activations(2, hidden_activation="unused", output_activation="softmax")
     with pytest.raises(TypeError, match=r"got str 'relu'$"):
         nn_.layer_activations(3, activations="relu")
+
+
+def test_a_real_number_is_a_plain_number_or_a_plain_0d_array():
+    """as_real: a 0-d plain ndarray of integer or float dtype is unwrapped; a 0-d masked array (a subclass)
+    or a 0-d bool array is not a number; the exact message, with the reason only when given."""
+    from scratch_nn._checks import as_real, check_array
+
+    assert as_real("alpha", np.array(0.25)) == 0.25 and as_real("alpha", np.array(3)) == 3.0
+    for x in (np.ma.masked_array(0.1), np.array(True), np.array([0.1])):
+        with pytest.raises(TypeError, match=r"^alpha must be a real number, got "):
+            as_real("alpha", x)
+    with pytest.raises(TypeError) as caught:
+        as_real("alpha", "0.1")
+    assert str(caught.value) == "alpha must be a real number, got str '0.1'"
+    with pytest.raises(TypeError) as caught:
+        check_array("W", [[1.0]])
+    assert str(caught.value) == "W must be a numpy.ndarray of float32 or float64, got list"
+
+
+@pytest.mark.parametrize("name", ["elu", "leaky_relu"])
+def test_a_hyperparameter_at_the_dtypes_largest_value_fits(name):
+    """float32's largest finite value is a valid alpha or slope for float32 Z (the check is > max, not >=)."""
+    largest = float(np.finfo(np.float32).max)
+    Z = np.array([[-1e-3, 0.5]], np.float32)
+    A = getattr(nn_, name)(Z, **{"alpha" if name == "elu" else "slope": largest})
+    assert A.dtype == np.float32 and np.isfinite(A).all() and A[0, 1] == np.float32(0.5)

@@ -746,6 +746,12 @@ def _build() -> None:
                                    ("not-0-or-1", 2 * D1, V, "D")):
         bad("model_backward", "shape" if exc is V else "mixed", f"dropout-mask-{what}", exc, "D", AL=AL_dropout,
             caches=[(lin1, Z1, D_bad), cache2], keep_prob=0.8, match=says)
+    deep = {"W1": W, "b1": b, **{f"{p}{l}": v for l in (2, 3) for p, v in (("W", np.eye(4) * 0.5), ("b", b))},
+            "W4": P["W2"], "b4": P["b2"]}  # L = 4: every hidden layer's mask is checked, D[2] too
+    AL_deep, caches_deep = nn.model_forward(X, deep, keep_prob=0.8, rng=np.random.default_rng(13))
+    (lin2, Z2_deep, D2) = caches_deep[1]
+    bad("model_backward", "shape", "dropout-mask-of-layer-2-of-4", V, "D", AL=AL_deep, keep_prob=0.8,
+        caches=[caches_deep[0], (lin2, Z2_deep, D2[:, :1]), *caches_deep[2:]], match=r"D has shape \(4, 1\)")
     X32, P32 = X.astype(f32), {k: v.astype(f32) for k, v in P.items()}
     AL32_dropout, caches32_dropout = nn.model_forward(X32, P32, keep_prob=0.8, rng=np.random.default_rng(12))
     bad("model_backward", "degenerate", "keep_prob-below-float32-eps", V, "keep_prob", AL=AL32_dropout,

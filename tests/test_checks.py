@@ -115,6 +115,9 @@ def test_a_real_number_is_a_plain_number_or_a_plain_0d_array():
         as_real("alpha", "0.1")
     assert str(caught.value) == "alpha must be a real number, got str '0.1'"
     with pytest.raises(TypeError) as caught:
+        as_real("alpha", None, "the ELU alpha")
+    assert str(caught.value) == "alpha must be a real number (the ELU alpha), got NoneType None"
+    with pytest.raises(TypeError) as caught:
         check_array("W", [[1.0]])
     assert str(caught.value) == "W must be a numpy.ndarray of float32 or float64, got list"
 

@@ -1532,6 +1532,8 @@ def _build_checks_messages() -> None:
         match=r"^W1 has shape \(0, 3\): every layer has at least one unit and one input$")
     bad("model_forward", "shape", "b1-row-named", V, "b1", parameters={**P, "b1": P["b1"].T},
         match=r"b1 is a column \(n\[1\], 1\) = \(4, 1\)$")
+    bad("model_forward", "shape", "W2-does-not-chain-named", V, "W2", parameters={**P, "W2": np.ones((1, 3))},
+        match=r"^W2 has shape \(1, 3\) but W1 has 4 rows: W2 must be \(n\[2\], n\[1\]\) = \(1, 4\)$")
     bad("model_forward", "mixed", "X-float32-named", T, "X", X=X.astype(np.float32),
         match="X is float32, W1 is float64")
 

@@ -341,5 +341,7 @@ def test_only_a_matrix_vector_product_ignores_the_invalid_flag(monkeypatch, shap
     monkeypatch.setattr(_linalg, "np", Recording())
     A = np.arange(1.0, 1 + np.prod(shape_A), dtype=np.float32).reshape(shape_A)
     B = np.arange(1.0, 1 + np.prod(shape_B), dtype=np.float32).reshape(shape_B)
-    np.testing.assert_array_equal(_linalg.matmul(A, B), A @ B)
+    with np.errstate(invalid="ignore"):  # the reference is itself a gemv: the BLAS's spurious flag (above)
+        expected = A @ B  # is possible here too, after another test left signaling NaNs on this thread
+    np.testing.assert_array_equal(_linalg.matmul(A, B), expected)
     assert entered == ([{"invalid": "ignore"}] if vector else [])

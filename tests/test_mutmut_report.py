@@ -50,14 +50,20 @@ def x_f__mutmut_5(x, lr):
 '''
 
 
+def _write_mutants(root: Path, source: str, codes: dict[int, int], function: str) -> Path:
+    """A mutants/ folder as mutmut 3.8 leaves it: scratch_nn/mod.py (the original and its mutants) and
+    mod.py.meta (each mutant's exit code)."""
+    folder = root / "mutants" / "scratch_nn"
+    folder.mkdir(parents=True)
+    (folder / "mod.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    keys = {f"scratch_nn.mod.x_{function}__mutmut_{n}": code for n, code in codes.items()}
+    (folder / "mod.py.meta").write_text(json.dumps({"exit_code_by_key": keys}), encoding="utf-8")
+    return root / "mutants"
+
+
 @pytest.fixture
 def mutants(tmp_path: Path) -> Path:
-    folder = tmp_path / "mutants" / "scratch_nn"
-    folder.mkdir(parents=True)
-    (folder / "mod.py").write_text(textwrap.dedent(SOURCE), encoding="utf-8")
-    codes = {f"scratch_nn.mod.x_f__mutmut_{n}": code for n, code in [(1, 0), (2, 0), (3, 0), (4, 1), (5, 0)]}
-    (folder / "mod.py.meta").write_text(json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
-    return tmp_path / "mutants"
+    return _write_mutants(tmp_path, SOURCE, {1: 0, 2: 0, 3: 0, 4: 1, 5: 0}, "f")
 
 
 def test_survivors_are_classified_by_their_syntax_tree(mutants: Path) -> None:
@@ -90,7 +96,7 @@ def test_every_argued_entry_of_the_project_has_its_fields() -> None:
 def test_anything_inside_a_helpers_wording_argument_is_message_only(tmp_path: Path) -> None:
     """check_rng's second argument only words its message: a mutant choosing the other wording, or None, is
     message-only; the first argument (what is checked) is not."""
-    source = textwrap.dedent(
+    source = (
         """
         def x_g__mutmut_orig(rng, dropout):
             check_rng(rng, 'keep_prob < 1' if dropout else 'model_forward')
@@ -105,10 +111,6 @@ def test_anything_inside_a_helpers_wording_argument_is_message_only(tmp_path: Pa
             check_rng(None, 'keep_prob < 1' if dropout else 'model_forward')
         """
     )
-    folder = tmp_path / "mutants" / "scratch_nn"
-    folder.mkdir(parents=True)
-    (folder / "mod.py").write_text(source, encoding="utf-8")
-    codes = {f"scratch_nn.mod.x_g__mutmut_{n}": 0 for n in (1, 2, 3)}
-    (folder / "mod.py.meta").write_text(json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
-    kinds = [m.kind for m in report.read_mutants(tmp_path / "mutants", {})]
+    folder = _write_mutants(tmp_path, source, {1: 0, 2: 0, 3: 0}, "g")
+    kinds = [m.kind for m in report.read_mutants(folder, {})]
     assert kinds == ["message-only", "message-only", "unexplained"]

@@ -84,8 +84,27 @@ def test_table_of_one_case():
     assert row.scratch_ms > 0 and row.torch_ms > 0 and row.gemm_ms > 0 and row.train_ms > 0 and row.bare_ms > 0
     assert row.torch_gemm_ms > 0 and row.gemm_ratio == pytest.approx(row.gemm_ms / row.torch_gemm_ms)
     assert row.checks_percent == pytest.approx(100 * (row.scratch_ms - row.bare_ms) / row.scratch_ms)
+    assert row.faults_per_step >= 0
     text = bench.format_rows([row])
     assert "digits 64-25-10 m=1797" in text and "step/GEMM" in text and "bare/GEMM" in text and "train/GEMM" in text
+    assert text.splitlines()[0].split()[-1] == "faults/step"
+
+
+def test_page_faults_are_counted_per_step(monkeypatch):
+    """The faults counted between the readings before and after 5 steps, divided by 5: 40 faults read as 8."""
+    import resource
+
+    counter = iter([100, 140])
+    usage = type("usage", (), {})
+
+    def fake_getrusage(_who):
+        u = usage()
+        u.ru_minflt = next(counter)
+        return u
+
+    monkeypatch.setattr(resource, "getrusage", fake_getrusage)
+    X, Y, _labels, params = bench._problem([6, 5, 3], 7, np.float64)
+    assert bench.minor_faults_per_step(X, Y, params, steps=5) == 8
 
 
 @pytest.mark.benchmark

@@ -29,8 +29,9 @@ thread pools otherwise slow each other down.
 Reported: median times, scratch/torch, step/GEMM-only, bare/GEMM-only, the checks' share of the step
 (``checks %`` = (scratch - bare) / scratch), train's iteration over GEMM-only
 ("train/GEMM"), the step's FLOP rate as a percentage of a large square matmul's rate on this
-machine ("% of peak"), and the peak memory allocated during one scratch step (``tracemalloc``,
-which sees NumPy's buffers) over the size of the caches the notes require (every A[l-1] and Z[l]).
+machine ("% of peak"), the peak memory allocated during one scratch step (``tracemalloc``,
+which sees NumPy's buffers) over the size of the caches the notes require (every A[l-1] and Z[l]),
+and the minor page faults of one scratch step ("faults/step", see :func:`minor_faults_per_step`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class BenchRow:
     peak_mb: float
     cache_mb: float
     memory_ratio: float  # peak / cache
+    faults_per_step: float  # minor page faults per scratch step (getrusage), NaN where unavailable
 
 
 def _problem(dims: list[int], m: int, dtype: type, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -257,6 +259,25 @@ def peak_memory(X: np.ndarray, Y: np.ndarray, params: dict) -> tuple[float, floa
     return float(peak), float(cache_bytes)
 
 
+def minor_faults_per_step(X: np.ndarray, Y: np.ndarray, params: dict, steps: int = 5) -> float:
+    """Minor page faults per scratch step (``getrusage``; NaN where the ``resource`` module is missing).
+
+    A step allocates its caches, gradients and new parameters afresh; when glibc has returned the
+    previous step's buffers to the system (its heap trimming), each 4 KiB page of them is faulted
+    back in and zeroed, which is element-wise time that no equation spends. GEMM-only frees each
+    product at once and reuses the same memory: it has none.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Linux or macOS
+        return float("nan")
+    scratch_step(X, Y, params)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(steps):
+        scratch_step(X, Y, params)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+
+
 def bench_case(
     name: str, dtype_name: str, repeats: int = 7, min_time: float = 1.0, peak: float | None = None
 ) -> BenchRow:
@@ -290,6 +311,7 @@ def bench_case(
         peak_mb=peak_bytes / 2**20,
         cache_mb=cache_bytes / 2**20,
         memory_ratio=peak_bytes / cache_bytes,
+        faults_per_step=minor_faults_per_step(X, Y, params),
     )
 
 
@@ -352,11 +374,12 @@ def bench_extras(name: str, dtype_name: str, repeats: int = 7, min_time: float =
 
 def format_rows(rows: Sequence[BenchRow]) -> str:
     head = ["case", "dtype", "scratch ms", "torch ms", "ratio", "GEMM-only ms", "GEMM numpy/torch", "step/GEMM",
-            "bare/GEMM", "checks %", "train/GEMM", "% of peak", "peak MB", "cache MB", "peak/cache"]  # fmt: skip
+            "bare/GEMM", "checks %", "train/GEMM", "% of peak", "peak MB", "cache MB", "peak/cache",
+            "faults/step"]  # fmt: skip
     cells = [[r.case, r.dtype, f"{r.scratch_ms:.2f}", f"{r.torch_ms:.2f}", f"{r.ratio:.2f}", f"{r.gemm_ms:.2f}",
               f"{r.gemm_ratio:.2f}", f"{r.step_over_gemm:.2f}", f"{r.bare_over_gemm:.2f}",
               f"{r.checks_percent:.0f}", f"{r.train_over_gemm:.2f}", f"{r.percent_of_peak:.0f}", f"{r.peak_mb:.1f}",
-              f"{r.cache_mb:.1f}", f"{r.memory_ratio:.2f}"] for r in rows]  # fmt: skip
+              f"{r.cache_mb:.1f}", f"{r.memory_ratio:.2f}", f"{r.faults_per_step:.0f}"] for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
 
     def line(row):

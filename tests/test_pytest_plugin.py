@@ -27,6 +27,9 @@ ZOO = ROOT / "tests" / "zoo"
 CLEAN, BUGGY = ZOO / "course_clean.py", ZOO / "db_no_keepdims.py"
 #: a few packaged checks: enough to pass or fail, few enough for the default run
 FEW = "BWD-DB and float64 and seed0"
+#: the in-process runs of the packaged checks find this project's pyproject.toml (the checks module lives in
+#: it), whose ``addopts`` start two xdist workers, each importing torch: in one process they take a second
+ONE_PROCESS = ("-n", "0")
 
 # what the in-process runs' implementation loads lazily is imported here first: pytester drops the
 # modules an inline run imports, and a concept module imported twice would register its entries twice
@@ -54,7 +57,7 @@ def warm() -> None:
 def test_impl_with_no_test_path_fails_a_zoo_bug_with_its_diagnosis(pytester, warm):
     """``--impl PATH`` (the value apart) from outside the project: the zoo member's BWD-DB cases fail,
     each naming the likely cause."""
-    result = pytester.runpytest("--impl", str(BUGGY), "-k", FEW, "-rf")
+    result = pytester.runpytest("--impl", str(BUGGY), "-k", FEW, "-rf", *ONE_PROCESS)
     assert result.ret == 1
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 5 and "passed" not in outcomes, outcomes
@@ -66,7 +69,7 @@ def test_impl_with_no_test_path_runs_the_packaged_checks_and_the_clean_file_pass
     """``--impl=PATH`` from a directory outside the project (pytester's): only the packaged checks."""
     assert ROOT not in pytester.path.parents
     pytester.makepyfile(test_unrelated="def test_not_collected(): raise AssertionError")
-    result = pytester.runpytest(f"--impl={CLEAN}", "-k", FEW, "-v")
+    result = pytester.runpytest(f"--impl={CLEAN}", "-k", FEW, "-v", *ONE_PROCESS)
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 5 and "failed" not in outcomes and "error" not in outcomes, outcomes
     result.stdout.fnmatch_lines(["*::test_entry_agrees_with_pytorch*BWD-DB* PASSED*"])
@@ -80,9 +83,9 @@ def test_impl_in_a_project_adds_the_packaged_checks_to_its_testpaths_once(pytest
     pytester.mkdir("tests")
     pytester.path.joinpath("tests", "test_mine.py").write_text("def test_mine(impl):\n    assert impl.relu\n")
     reuse = "from torch_reference.impl_checks import test_entry_agrees_with_pytorch\n"
-    alone = pytester.runpytest(f"--impl={CLEAN}", "-k", FEW).parseoutcomes()["passed"]
+    alone = pytester.runpytest(f"--impl={CLEAN}", "-k", FEW, *ONE_PROCESS).parseoutcomes()["passed"]
     pytester.path.joinpath("tests", "test_reuse.py").write_text(reuse)
-    result = pytester.runpytest(f"--impl={CLEAN}", "-k", f"({FEW}) or test_mine", "-v")
+    result = pytester.runpytest(f"--impl={CLEAN}", "-k", f"({FEW}) or test_mine", "-v", *ONE_PROCESS)
     assert result.parseoutcomes()["passed"] == alone + 1
     result.stdout.fnmatch_lines(["*tests/test_reuse.py::test_entry_agrees_with_pytorch*PASSED*"])
     result.stdout.no_fnmatch_line("*impl_checks.py::*")

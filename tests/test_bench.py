@@ -94,16 +94,10 @@ def test_table_of_one_case(monkeypatch):
 def test_page_faults_are_counted_per_step(monkeypatch):
     """The faults counted between the readings before and after 5 steps, divided by 5: 40 faults read as 8."""
     import resource
+    from types import SimpleNamespace
 
     counter = iter([100, 140])
-    usage = type("usage", (), {})
-
-    def fake_getrusage(_who):
-        u = usage()
-        u.ru_minflt = next(counter)
-        return u
-
-    monkeypatch.setattr(resource, "getrusage", fake_getrusage)
+    monkeypatch.setattr(resource, "getrusage", lambda _who: SimpleNamespace(ru_minflt=next(counter)))
     X, Y, _labels, params = bench._problem([6, 5, 3], 7, np.float64)
     assert bench.minor_faults_per_step(X, Y, params, steps=5) == 8
 

@@ -265,7 +265,7 @@ def minor_faults_per_step(X: np.ndarray, Y: np.ndarray, params: dict, steps: int
     A step allocates its caches, gradients and new parameters afresh; when glibc has returned the
     previous step's buffers to the system (its heap trimming), each 4 KiB page of them is faulted
     back in and zeroed, which is element-wise time that no equation spends. GEMM-only frees each
-    product at once and reuses the same memory: it has none.
+    product at once, so malloc hands the same memory back to the next one.
     """
     try:
         import resource
